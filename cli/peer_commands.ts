@@ -1,0 +1,276 @@
+/**
+ * The peer subcommands: share, search, get, peer.
+ * @module
+ */
+import { resolve } from "node:path";
+import { IndexClient, type ServerAddress } from "../peer/index_client.ts";
+import { offerDescriptions, runPeerMenu } from "../peer/menu.ts";
+import { Peer } from "../peer/peer.ts";
+import { createProgress } from "../peer/progress.ts";
+import { NotFoundError } from "../shared/errors.ts";
+import { humanBytes, plural } from "../shared/text.ts";
+import type { SearchResult } from "../shared/protocol.ts";
+import { parseCount, parseFlags, parsePort, parseServerAddress, UsageError } from "./args.ts";
+import { formatResults, shortTime } from "./format.ts";
+import { LineReader } from "./line_reader.ts";
+import { onShutdown } from "./shutdown.ts";
+import { downloadFile } from "../peer/downloader.ts";
+
+const SERVER_FLAG =
+  `  --server H:P        index server (default $SWAPMEET_SERVER or 127.0.0.1:1234)`;
+
+/** Help texts of the peer subcommands. */
+export const PEER_HELP = {
+  share: `Usage: swapmeet share DIR [--server H:P] [--port P] [--advertise HOST] [--name NAME]
+
+Shares DIR (recursively; hidden files, files.json and *.part are skipped) and
+serves its files to other peers until Ctrl-C or SIGTERM.
+
+Options:
+${SERVER_FLAG}
+  --port P            port to serve files on (default 0: any free port)
+  --advertise HOST    address other peers should dial (default: as the server sees you)
+  --name NAME         a name shown on the server's console
+  -h, --help          show this help`,
+  search: `Usage: swapmeet search WORDS... [--server H:P] [--json] [--limit N]
+
+Searches file names and keywords on the network. Every word must appear.
+Exit code 0 when something matched, 1 when nothing did.
+
+Options:
+${SERVER_FLAG}
+  --json              print the results as a JSON array
+  --limit N           at most N results (default 100)
+  -h, --help          show this help`,
+  get: `Usage: swapmeet get NAME|SHA256 [--server H:P] [--peer ID] [--out DIR] [--quiet]
+
+Downloads a file by exact name (or the only search match) or by SHA-256. The
+file is verified before it gets its name; an existing file is never replaced.
+Prints the final path.
+
+Options:
+${SERVER_FLAG}
+  --peer ID           download only from the peer with this ID
+  --out DIR           download folder (default downloads)
+  --quiet             no progress output
+  -h, --help          show this help`,
+  peer: `Usage: swapmeet peer [--server H:P] [--share DIR] [--port P] [--out DIR] [--advertise HOST]
+
+Shares a folder and opens the interactive menu: search and download, list
+the network's files, show your shares, quit.
+
+Options:
+${SERVER_FLAG}
+  --share DIR         folder to share (default testing_files)
+  --port P            port to serve files on (default 0: any free port)
+  --out DIR           download folder (default downloads)
+  --advertise HOST    address other peers should dial
+  --name NAME         a name shown on the server's console
+  -h, --help          show this help`,
+};
+
+/** `swapmeet share DIR ...` */
+export async function shareCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, {
+    server: { type: "string" },
+    port: { type: "string" },
+    advertise: { type: "string" },
+    name: { type: "string" },
+  }, "share");
+  if (values.help) return help("share");
+  if (positionals.length !== 1) {
+    throw new UsageError("share needs exactly one folder (see: swapmeet share --help)");
+  }
+  const peer = await Peer.start({
+    server: parseServerAddress(values.server),
+    shareDir: positionals[0],
+    port: values.port === undefined ? 0 : parsePort(values.port, "--port"),
+    advertise: values.advertise,
+    name: values.name,
+  });
+  console.log(
+    `Peer ${peer.peerId}: sharing ${plural(peer.shares.length, "file")} from ${
+      resolve(positionals[0])
+    } on port ${peer.port}. Ctrl-C to stop.`,
+  );
+  let stopping = false;
+  const stopped = new Promise<void>((resolve) =>
+    onShutdown(async () => {
+      stopping = true;
+      await peer.close();
+      resolve();
+    })
+  );
+  await peer.indexClosed;
+  if (stopping) {
+    await stopped;
+    return 0;
+  }
+  await peer.close();
+  throw new Error("Lost the connection to the index server");
+}
+
+/** `swapmeet search WORDS...` */
+export async function searchCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, {
+    server: { type: "string" },
+    json: { type: "boolean" },
+    limit: { type: "string" },
+  }, "search");
+  if (values.help) return help("search");
+  const query = positionals.join(" ").trim();
+  if (query === "") {
+    throw new UsageError("search needs at least one word (see: swapmeet search --help)");
+  }
+  const limit = values.limit === undefined ? undefined : parseCount(values.limit, "--limit");
+  const client = await IndexClient.connect(parseServerAddress(values.server));
+  try {
+    const { results } = await client.search(query, limit);
+    if (values.json) console.log(JSON.stringify(results, null, 2));
+    else if (results.length > 0) printResults(results);
+    if (results.length === 0) {
+      if (!values.json) console.error(`No files match "${query}".`);
+      return 1;
+    }
+    return 0;
+  } finally {
+    await client.bye();
+  }
+}
+
+/** `swapmeet get NAME|SHA256` */
+export async function getCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, {
+    server: { type: "string" },
+    peer: { type: "string" },
+    out: { type: "string" },
+    quiet: { type: "boolean" },
+  }, "get");
+  if (values.help) return help("get");
+  if (positionals.length !== 1) {
+    throw new UsageError("get needs one file name or SHA-256 (see: swapmeet get --help)");
+  }
+  const peerId = values.peer === undefined ? undefined : parseCount(values.peer, "--peer");
+  const client = await IndexClient.connect(parseServerAddress(values.server));
+  let file: SearchResult;
+  try {
+    file = await resolveTarget(client, positionals[0]);
+  } finally {
+    await client.bye();
+  }
+  const progress = createProgress(file.name, file.size, values.quiet ? "quiet" : "auto");
+  try {
+    const done = await downloadFile(file, {
+      outDir: values.out ?? "downloads",
+      peerId,
+      onProgress: (p) => progress.update(p.received, 1),
+    });
+    progress.done();
+    if (!values.quiet) {
+      console.error(`Verified ${humanBytes(done.bytes)} from peer ${done.holder.id}.`);
+    }
+    console.log(done.path);
+    return 0;
+  } catch (err) {
+    progress.done();
+    throw err;
+  }
+}
+
+/** Finds the one file meant by a name or SHA-256. */
+async function resolveTarget(client: IndexClient, target: string): Promise<SearchResult> {
+  if (/^[0-9a-f]{64}$/i.test(target)) {
+    const found = await client.locate(target.toLowerCase());
+    if (!found) throw new NotFoundError(`No peer holds a file with SHA-256 ${target}`);
+    return found;
+  }
+  const { results } = await client.search(target, 1000);
+  const lower = target.toLowerCase();
+  const exact = results.filter((r) =>
+    r.peers.some((p) =>
+      p.name.toLowerCase() === lower || p.name.toLowerCase().endsWith(`/${lower}`)
+    )
+  );
+  const candidates = exact.length > 0 ? exact : results;
+  if (candidates.length === 1) return candidates[0];
+  if (candidates.length === 0) {
+    throw new NotFoundError(`No file named "${target}" is on the network`);
+  }
+  throw new NotFoundError(
+    `${candidates.length} different files match "${target}"; give one's SHA-256:\n` +
+      formatResults(candidates.slice(0, 20)).map((l, i) => `${l}  ${candidates[i].sha256}`).join(
+        "\n",
+      ),
+  );
+}
+
+/** `swapmeet peer ...` and menu choice 2. */
+export async function peerCommand(args: string[]): Promise<number> {
+  const { values, positionals } = parseFlags(args, {
+    server: { type: "string" },
+    share: { type: "string" },
+    port: { type: "string" },
+    out: { type: "string" },
+    advertise: { type: "string" },
+    name: { type: "string" },
+  }, "peer");
+  if (values.help) return help("peer");
+  if (positionals.length > 0) {
+    throw new UsageError(`Unexpected argument "${positionals[0]}" (see: swapmeet peer --help)`);
+  }
+  await runPeer({
+    server: parseServerAddress(values.server),
+    shareDir: values.share ?? "testing_files",
+    port: values.port === undefined ? 0 : parsePort(values.port, "--port"),
+    outDir: values.out ?? "downloads",
+    advertise: values.advertise,
+    name: values.name,
+  }, new LineReader());
+  return 0;
+}
+
+/** Settings of an interactive peer. */
+export interface PeerSettings {
+  server: ServerAddress;
+  shareDir: string;
+  port: number;
+  outDir: string;
+  advertise?: string;
+  name?: string;
+}
+
+/** Shares a folder and runs the interactive menu until quit. */
+export async function runPeer(settings: PeerSettings, lines: LineReader): Promise<void> {
+  if (Deno.stdin.isTerminal()) await offerDescriptions(settings.shareDir, lines);
+  const peer = await Peer.start(settings);
+  onShutdown(() => peer.close());
+  console.log(
+    `Peer ${peer.peerId}: sharing ${plural(peer.shares.length, "file")} from ${
+      resolve(settings.shareDir)
+    } on port ${peer.port}; downloads go to ${peer.outDir}.`,
+  );
+  peer.indexClosed.then(() =>
+    console.log("\nThe index server closed the connection: searching is not possible.")
+  );
+  try {
+    await runPeerMenu(peer, lines);
+  } finally {
+    await peer.close();
+    console.log("Bye.");
+  }
+}
+
+function printResults(results: SearchResult[]): void {
+  const lines = formatResults(results);
+  results.forEach((r, i) => {
+    console.log(lines[i]);
+    for (const p of r.peers) {
+      console.log(`       peer ${p.id}  ${p.host}:${p.port}  shared ${shortTime(p.sharedAt)} UTC`);
+    }
+  });
+}
+
+function help(command: keyof typeof PEER_HELP): number {
+  console.log(PEER_HELP[command]);
+  return 0;
+}

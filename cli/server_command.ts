@@ -1,0 +1,92 @@
+/**
+ * `swapmeet server`: runs the index server until `quit`, Ctrl-C or SIGTERM.
+ * @module
+ */
+import { startIndexServer } from "../server/index_server.ts";
+import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
+import { parseFlags, parsePort, UsageError } from "./args.ts";
+import { LineReader } from "./line_reader.ts";
+import { onShutdown } from "./shutdown.ts";
+
+/** Help for `swapmeet server`. */
+export const SERVER_HELP = `Usage: swapmeet server [--host HOST] [--port PORT]
+
+Runs the index server. Peers register their files with it and search it.
+Type "quit" (or press Ctrl-C) to stop it.
+
+Options:
+  --host HOST   address to listen on (default 0.0.0.0: every interface)
+  --port PORT   port to listen on (default ${DEFAULT_SERVER_PORT}; 0: any free port)
+  -h, --help    show this help`;
+
+/** Settings of a server run. */
+export interface ServerSettings {
+  host: string;
+  port: number;
+}
+
+/** Parses `server` arguments; null when --help was printed. */
+export function parseServerArgs(args: string[]): ServerSettings | null {
+  const { values, positionals } = parseFlags(args, {
+    host: { type: "string" },
+    port: { type: "string" },
+  }, "server");
+  if (values.help) {
+    console.log(SERVER_HELP);
+    return null;
+  }
+  if (positionals.length > 0) {
+    throw new UsageError(`Unexpected argument "${positionals[0]}" (see: swapmeet server --help)`);
+  }
+  return {
+    host: values.host ?? "0.0.0.0",
+    port: values.port === undefined ? DEFAULT_SERVER_PORT : parsePort(values.port, "--port"),
+  };
+}
+
+/** Runs the server in the foreground; resolves when it has stopped. */
+export async function runServer(
+  settings: ServerSettings,
+  console_ = new LineReader(),
+): Promise<void> {
+  let server;
+  try {
+    server = startIndexServer({ hostname: settings.host, port: settings.port });
+  } catch (err) {
+    if (err instanceof Deno.errors.AddrInUse) {
+      throw new Error(
+        `Cannot listen on ${settings.host}:${settings.port}: the port is in use (try --port 0)`,
+      );
+    }
+    throw new Error(
+      `Cannot listen on ${settings.host}:${settings.port}: ${(err as Error).message}`,
+    );
+  }
+  const { hostname, port } = server.addr;
+  console.log(
+    `Swapmeet index server listening on ${hostname}:${port}. Type "quit" or press Ctrl-C to stop.`,
+  );
+  let stopping: Promise<void> | null = null;
+  const stop = (why: string) => {
+    stopping ??= (async () => {
+      console.log(`Stopping (${why})...`);
+      await server.close();
+      console.log("Index server stopped.");
+    })();
+    return stopping;
+  };
+  onShutdown((signal) => stop(signal));
+  // The console: "quit" stops the server; end of input leaves it running.
+  for (;;) {
+    const line = await console_.readLine();
+    if (line === null) break;
+    if (["quit", "exit", "q"].includes(line.trim().toLowerCase())) {
+      await stop("quit");
+      return;
+    }
+    if (line.trim() !== "") {
+      console.log(`Unknown command "${line.trim()}". Type "quit" to stop the server.`);
+    }
+  }
+  await new Promise(() => {}); // stdin closed: serve until a signal
+}

@@ -1,0 +1,235 @@
+/**
+ * A peer's connection to the index server: HELLO, then requests answered in
+ * order. One reader loop takes every incoming message, so unsolicited ones
+ * (such as a server going away) are noticed at once.
+ * @module
+ */
+import { encodeMessage } from "../shared/codec.ts";
+import { dial } from "./dial.ts";
+import { MessageConnection } from "../shared/connection.ts";
+import {
+  ConnectionClosedError,
+  ProtocolError,
+  remoteError,
+  TimeoutError,
+} from "../shared/errors.ts";
+import {
+  type FileRecord,
+  type Message,
+  type MessageOf,
+  type MessageType,
+  PROTOCOL_VERSION,
+  type SearchResult,
+} from "../shared/protocol.ts";
+
+/** Where the index server is. */
+export interface ServerAddress {
+  host: string;
+  port: number;
+}
+
+/** Options for IndexClient.connect. */
+export interface IndexClientOptions {
+  /** Port this peer serves files on; 0 for search-only clients. */
+  port?: number;
+  name?: string;
+  /** Host other peers should dial, when not the address the server sees. */
+  advertise?: string;
+  /** Time allowed for connecting and for each reply (default 10 s). */
+  timeoutMs?: number;
+}
+
+/** A page of search results; empty when the server said NOT_FOUND. */
+export interface ResultPage {
+  results: SearchResult[];
+  truncated: boolean;
+}
+
+interface Pending {
+  types: readonly MessageType[];
+  resolve(msg: Message): void;
+  reject(err: Error): void;
+}
+
+/** Payload budget for one REGISTER, well under the 1 MiB frame limit. */
+const REGISTER_BATCH_BYTES = 512 * 1024;
+
+/** A session with the index server. */
+export class IndexClient {
+  /** The peer ID the server gave this connection. */
+  readonly peerId: number;
+  /** Resolves when the connection has ended, for whatever reason. */
+  readonly closed: Promise<void>;
+  readonly #conn: MessageConnection;
+  readonly #timeoutMs: number;
+  readonly #pending: Pending[] = [];
+
+  private constructor(conn: MessageConnection, peerId: number, timeoutMs: number) {
+    this.#conn = conn;
+    this.peerId = peerId;
+    this.#timeoutMs = timeoutMs;
+    this.closed = this.#readLoop();
+  }
+
+  /** Dials the server and says HELLO. */
+  static async connect(
+    server: ServerAddress,
+    options: IndexClientOptions = {},
+  ): Promise<IndexClient> {
+    const timeoutMs = options.timeoutMs ?? 10_000;
+    let tcp: Deno.TcpConn;
+    try {
+      tcp = await dial(server.host, server.port, timeoutMs);
+    } catch (err) {
+      throw new ConnectionClosedError(`Index server unreachable. ${(err as Error).message}`);
+    }
+    const conn = new MessageConnection(tcp);
+    try {
+      const hello: Message = { type: "HELLO", version: PROTOCOL_VERSION, port: options.port ?? 0 };
+      if (options.name) hello.name = options.name;
+      if (options.advertise) hello.host = options.advertise;
+      await conn.send(hello);
+      const hi = await conn.expect(["HI"], timeoutMs);
+      return new IndexClient(conn, hi.peerId, timeoutMs);
+    } catch (err) {
+      conn.close();
+      throw err;
+    }
+  }
+
+  /** Registers files, in as many REGISTER messages as their size needs. */
+  async register(files: FileRecord[]): Promise<{ count: number; total: number }> {
+    let count = 0;
+    let total = 0;
+    for (const batch of batches(files)) {
+      const reply = await this.#request({ type: "REGISTER", files: batch }, ["REGISTERED"]);
+      count += reply.count;
+      total = reply.total;
+    }
+    return { count, total };
+  }
+
+  /** Removes files from the index by name. */
+  async unregister(names: string[]): Promise<{ count: number; total: number }> {
+    const reply = await this.#request({ type: "UNREGISTER", names }, ["UNREGISTERED"]);
+    return { count: reply.count, total: reply.total };
+  }
+
+  /** Searches names and keywords. */
+  async search(query: string, limit?: number): Promise<ResultPage> {
+    const msg: Message = { type: "SEARCH", query };
+    if (limit !== undefined) msg.limit = limit;
+    return page(await this.#request(msg, ["FOUND", "NOT_FOUND"]));
+  }
+
+  /** All current holders of one content hash, or null. */
+  async locate(sha256: string): Promise<SearchResult | null> {
+    const reply = await this.#request({ type: "LOCATE", sha256 }, ["FOUND", "NOT_FOUND"]);
+    return reply.type === "FOUND" ? reply.results[0] ?? null : null;
+  }
+
+  /** Files on the network. */
+  async list(limit?: number): Promise<ResultPage> {
+    const msg: Message = { type: "LIST" };
+    if (limit !== undefined) msg.limit = limit;
+    return page(await this.#request(msg, ["FOUND", "NOT_FOUND"]));
+  }
+
+  /** Says BYE, waits briefly for the answer, and closes. */
+  async bye(): Promise<void> {
+    if (this.#conn.closed) return;
+    try {
+      await this.#request({ type: "BYE" }, ["BYE"], Math.min(this.#timeoutMs, 2_000));
+    } catch {
+      // leaving anyway
+    }
+    this.close();
+    await this.closed;
+  }
+
+  /** Closes the connection without BYE (the server notices at once). */
+  close(): void {
+    this.#conn.close();
+  }
+
+  #request<T extends MessageType>(
+    msg: Message,
+    types: readonly T[],
+    timeoutMs = this.#timeoutMs,
+  ): Promise<MessageOf<T>> {
+    if (this.#conn.closed) {
+      return Promise.reject(new ConnectionClosedError("Not connected to the index server"));
+    }
+    return new Promise<MessageOf<T>>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(
+          new TimeoutError(`The index server did not answer ${msg.type} within ${timeoutMs} ms`),
+        );
+        this.close(); // replies would now be out of step
+      }, timeoutMs);
+      this.#pending.push({
+        types,
+        resolve: (m) => {
+          clearTimeout(timer);
+          resolve(m as MessageOf<T>);
+        },
+        reject: (e) => {
+          clearTimeout(timer);
+          reject(e);
+        },
+      });
+      this.#conn.send(msg).catch((e) => this.#failAll(e));
+    });
+  }
+
+  async #readLoop(): Promise<void> {
+    let failure: Error = new ConnectionClosedError("The index server closed the connection");
+    try {
+      for (;;) {
+        const msg = await this.#conn.receive();
+        if (msg === null) break;
+        const next = this.#pending.shift();
+        if (!next) {
+          if (msg.type === "ERROR") failure = remoteError(msg);
+          break;
+        }
+        if (next.types.includes(msg.type)) next.resolve(msg);
+        else if (msg.type === "ERROR") next.reject(remoteError(msg));
+        else {next.reject(
+            new ProtocolError("BAD_STATE", `Expected ${next.types.join(" or ")}, got ${msg.type}`),
+          );}
+      }
+    } catch (err) {
+      if (!this.#conn.closed) failure = err as Error;
+    } finally {
+      this.#conn.close();
+      this.#failAll(failure);
+    }
+  }
+
+  #failAll(err: Error): void {
+    for (const p of this.#pending.splice(0)) p.reject(err);
+  }
+}
+
+function page(reply: MessageOf<"FOUND" | "NOT_FOUND">): ResultPage {
+  return reply.type === "FOUND"
+    ? { results: reply.results, truncated: reply.truncated }
+    : { results: [], truncated: false };
+}
+
+function* batches(files: FileRecord[]): Generator<FileRecord[]> {
+  let batch: FileRecord[] = [];
+  let bytes = 0;
+  for (const f of files) {
+    const size = encodeMessage({ type: "REGISTER", files: [f] }).length;
+    if (batch.length > 0 && (bytes + size > REGISTER_BATCH_BYTES || batch.length >= 1000)) {
+      yield batch;
+      batch = [];
+      bytes = 0;
+    }
+    batch.push(f);
+    bytes += size;
+  }
+  if (batch.length > 0 || files.length === 0) yield batch;
+}

@@ -1,0 +1,130 @@
+/**
+ * The peer facade that the menu and the subcommands call: joins an index,
+ * shares a folder, searches, downloads, leaves.
+ * @module
+ */
+import { resolve } from "node:path";
+import type { SearchResult } from "../shared/protocol.ts";
+import { downloadFile, type DownloadOptions, type DownloadResult } from "./downloader.ts";
+import { type FileServer, startFileServer } from "./file_server.ts";
+import { IndexClient, type ResultPage, type ServerAddress } from "./index_client.ts";
+import { scanShare, type SharedFile } from "./share_folder.ts";
+
+/** Options for Peer.start. */
+export interface PeerOptions {
+  server: ServerAddress;
+  /** Folder to share; without it the peer only searches and downloads. */
+  shareDir?: string;
+  /** Port of the file server (0: any free port). */
+  port?: number;
+  /** Address the file server binds (default 0.0.0.0). */
+  hostname?: string;
+  /** Host other peers should dial, when not the address the server sees. */
+  advertise?: string;
+  name?: string;
+  /** Downloads folder (default `downloads`). */
+  outDir?: string;
+  /** Time allowed for connecting and for each reply. */
+  timeoutMs?: number;
+}
+
+/** A peer on the network. */
+export class Peer {
+  /** Files this peer shares. */
+  readonly shares: SharedFile[];
+  readonly outDir: string;
+  readonly #index: IndexClient;
+  readonly #fileServer: FileServer | null;
+  readonly #timeoutMs: number | undefined;
+  #closed = false;
+
+  private constructor(
+    index: IndexClient,
+    fileServer: FileServer | null,
+    shares: SharedFile[],
+    options: PeerOptions,
+  ) {
+    this.#index = index;
+    this.#fileServer = fileServer;
+    this.shares = shares;
+    this.outDir = resolve(options.outDir ?? "downloads");
+    this.#timeoutMs = options.timeoutMs;
+  }
+
+  /** Scans the share (if any), starts serving it, joins the index and registers the files. */
+  static async start(options: PeerOptions): Promise<Peer> {
+    const shares = options.shareDir === undefined ? [] : await scanShare(options.shareDir);
+    const bySha = new Map(shares.map((f) => [f.sha256, f]));
+    const fileServer = options.shareDir === undefined
+      ? null
+      : startFileServer((sha) => bySha.get(sha), {
+        hostname: options.hostname,
+        port: options.port ?? 0,
+      });
+    let index: IndexClient | undefined;
+    try {
+      index = await IndexClient.connect(options.server, {
+        port: fileServer?.addr.port ?? 0,
+        name: options.name,
+        advertise: options.advertise,
+        timeoutMs: options.timeoutMs,
+      });
+      if (fileServer) await index.register(shares.map(({ path: _path, ...record }) => record));
+      return new Peer(index, fileServer, shares, options);
+    } catch (err) {
+      index?.close();
+      await fileServer?.close();
+      throw err;
+    }
+  }
+
+  /** The ID the index server gave this peer. */
+  get peerId(): number {
+    return this.#index.peerId;
+  }
+
+  /** Port the file server listens on (0 when not sharing). */
+  get port(): number {
+    return this.#fileServer?.addr.port ?? 0;
+  }
+
+  /** Resolves when the connection to the index server has ended. */
+  get indexClosed(): Promise<void> {
+    return this.#index.closed;
+  }
+
+  /** Searches the network by file name or keyword. */
+  search(query: string, limit?: number): Promise<ResultPage> {
+    return this.#index.search(query, limit);
+  }
+
+  /** Current holders of one content hash. */
+  locate(sha256: string): Promise<SearchResult | null> {
+    return this.#index.locate(sha256);
+  }
+
+  /** Files on the network. */
+  list(limit?: number): Promise<ResultPage> {
+    return this.#index.list(limit);
+  }
+
+  /** Downloads a search result into the downloads folder. */
+  download(
+    file: SearchResult,
+    options: Omit<DownloadOptions, "outDir"> & { outDir?: string } = {},
+  ): Promise<DownloadResult> {
+    return downloadFile(file, {
+      timeoutMs: this.#timeoutMs,
+      ...options,
+      outDir: options.outDir ?? this.outDir,
+    });
+  }
+
+  /** Says BYE to the index, stops serving and cuts running uploads. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#index.bye();
+    await this.#fileServer?.close();
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * Scans a share folder: files (recursively), their SHA-256 and the keywords
+ * from its files.json.
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { join, relative, resolve, sep } from "node:path";
+import { fileType, isValidSharedName } from "../shared/file_names.ts";
+import type { FileRecord } from "../shared/protocol.ts";
+
+/** Name of the descriptions file inside a share folder. */
+export const DESCRIPTIONS_FILE = "files.json";
+
+/** A file this peer shares: its record plus where it lives on disk. */
+export interface SharedFile extends FileRecord {
+  /** Absolute path on disk. */
+  path: string;
+}
+
+/** The share folder cannot be used (missing, not a folder, bad files.json). */
+export class ShareFolderError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ShareFolderError";
+  }
+}
+
+const HASH_BUFFER_BYTES = 1024 * 1024;
+
+/** SHA-256 of a whole file, as 64 hex digits. */
+export async function hashFile(path: string): Promise<string> {
+  using file = await Deno.open(path);
+  const hash = createHash("sha256");
+  const buf = new Uint8Array(HASH_BUFFER_BYTES);
+  for (;;) {
+    const n = await file.read(buf);
+    if (n === null) break;
+    hash.update(buf.subarray(0, n));
+  }
+  return hash.digest("hex");
+}
+
+/** Checks that `dir` is a folder and returns its absolute real path. */
+export async function openShareFolder(dir: string): Promise<string> {
+  const abs = resolve(dir);
+  let info: Deno.FileInfo;
+  try {
+    info = await Deno.stat(abs);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) {
+      throw new ShareFolderError(`Cannot open share folder: ${abs} does not exist`);
+    }
+    throw new ShareFolderError(`Cannot open share folder: ${abs}: ${(err as Error).message}`);
+  }
+  if (!info.isDirectory) {
+    throw new ShareFolderError(`Cannot open share folder: ${abs} is not a folder`);
+  }
+  return await Deno.realPath(abs);
+}
+
+/** Reads files.json: a list of `{name, description}`. Missing file gives an empty map. */
+export async function readDescriptions(root: string): Promise<Map<string, string>> {
+  const path = join(root, DESCRIPTIONS_FILE);
+  let text: string;
+  try {
+    text = await Deno.readTextFile(path);
+  } catch (err) {
+    if (err instanceof Deno.errors.NotFound) return new Map();
+    throw new ShareFolderError(`Cannot read ${path}: ${(err as Error).message}`);
+  }
+  let list: unknown;
+  try {
+    list = JSON.parse(text);
+  } catch {
+    throw new ShareFolderError(`${path} is not valid JSON`);
+  }
+  const entries = Array.isArray(list) ? list : [];
+  const map = new Map<string, string>();
+  for (const e of entries) {
+    if (
+      typeof e?.name !== "string" ||
+      (e.description !== undefined && typeof e.description !== "string")
+    ) {
+      throw new ShareFolderError(`${path} must be a list of {"name": "...", "description": "..."}`);
+    }
+    map.set(e.name, e.description ?? "");
+  }
+  if (!Array.isArray(list)) {
+    throw new ShareFolderError(`${path} must be a list of {"name": "...", "description": "..."}`);
+  }
+  return map;
+}
+
+/** Writes files.json from a map of name → description. */
+export async function writeDescriptions(
+  root: string,
+  descriptions: Map<string, string>,
+): Promise<void> {
+  const list = [...descriptions].map(([name, description]) => ({ name, description }));
+  await Deno.writeTextFile(join(root, DESCRIPTIONS_FILE), JSON.stringify(list, null, 2) + "\n");
+}
+
+/** Whether a path inside the share is left out: hidden, files.json, or a partial download. */
+export function isIgnored(relName: string): boolean {
+  const segments = relName.split("/");
+  if (segments.some((s) => s.startsWith("."))) return true;
+  return relName === DESCRIPTIONS_FILE || relName.endsWith(".part");
+}
+
+/** Lists the shareable files below `root` (an absolute real path), without hashing them. */
+export async function listShareFiles(
+  root: string,
+): Promise<{ name: string; path: string; size: number; mtime: number }[]> {
+  const out: { name: string; path: string; size: number; mtime: number }[] = [];
+  async function walk(dir: string): Promise<void> {
+    for await (const entry of Deno.readDir(dir)) {
+      const path = join(dir, entry.name);
+      const name = relative(root, path).split(sep).join("/");
+      if (isIgnored(name) || !isValidSharedName(name)) continue;
+      if (entry.isDirectory) {
+        await walk(path);
+        continue;
+      }
+      let info: Deno.FileInfo;
+      try {
+        if (entry.isSymlink) {
+          // A link is shared only when it ends at a file inside the share.
+          const target = await Deno.realPath(path);
+          if (!target.startsWith(root + sep)) continue;
+        }
+        info = await Deno.stat(path);
+      } catch {
+        continue; // vanished or dangling link
+      }
+      if (!info.isFile) continue;
+      out.push({ name, path, size: info.size, mtime: info.mtime?.getTime() ?? 0 });
+    }
+  }
+  await walk(root);
+  out.sort((a, b) => a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  return out;
+}
+
+/** Scans and hashes every shareable file below `dir`, with keywords from files.json. */
+export async function scanShare(dir: string): Promise<SharedFile[]> {
+  const root = await openShareFolder(dir);
+  const descriptions = await readDescriptions(root);
+  const files: SharedFile[] = [];
+  for (const f of await listShareFiles(root)) {
+    let sha256: string;
+    try {
+      sha256 = await hashFile(f.path);
+    } catch {
+      continue; // unreadable or removed meanwhile: not shared
+    }
+    files.push({
+      name: f.name,
+      path: f.path,
+      type: fileType(f.name),
+      size: f.size,
+      mtime: Math.floor(f.mtime),
+      sha256,
+      description: descriptions.get(f.name) ?? "",
+    });
+  }
+  return files;
+}

@@ -1,0 +1,133 @@
+/**
+ * Message codec: JSON over UTF-8, with every field checked against a schema.
+ * Pure functions; no I/O.
+ * @module
+ */
+import { ProtocolError } from "./errors.ts";
+import type { Message, MessageType } from "./protocol.ts";
+
+type Field =
+  | "string"
+  | "uint"
+  | "boolean"
+  | "files"
+  | "strings"
+  | "results"
+  | "holders"
+  | "ok"
+  | "sha256";
+/** A field spec: its kind, and whether it may be absent. */
+type Spec = Record<string, `${Field}` | `${Field}?`>;
+
+const FILE_RECORD: Spec = {
+  name: "string",
+  type: "string",
+  size: "uint",
+  mtime: "uint",
+  sha256: "sha256",
+  description: "string",
+};
+const HOLDER: Spec = {
+  id: "uint",
+  host: "string",
+  port: "uint",
+  sharedAt: "string",
+  name: "string",
+};
+
+const SCHEMAS: Record<MessageType, Spec> = {
+  HELLO: { version: "uint", port: "uint", name: "string?", host: "string?" },
+  HI: { status: "ok", peerId: "uint" },
+  REGISTER: { files: "files" },
+  REGISTERED: { status: "ok", count: "uint", total: "uint" },
+  UNREGISTER: { names: "strings" },
+  UNREGISTERED: { status: "ok", count: "uint", total: "uint" },
+  SEARCH: { query: "string", limit: "uint?" },
+  LOCATE: { sha256: "sha256" },
+  LIST: { limit: "uint?" },
+  FOUND: { status: "ok", results: "results", truncated: "boolean" },
+  NOT_FOUND: { status: "string", query: "string" },
+  BYE: { status: "string?" },
+  DOWNLOAD: { sha256: "sha256", offset: "uint?", length: "uint?" },
+  FILE: { status: "ok", size: "uint", offset: "uint", total: "uint" },
+  ERROR: { status: "string", code: "string", message: "string" },
+};
+
+const SHA256 = /^[0-9a-f]{64}$/;
+const encoder = new TextEncoder();
+const decoder = new TextDecoder("utf-8", { fatal: true });
+
+/** Serialises a message to UTF-8 JSON bytes (the frame payload). */
+export function encodeMessage(msg: Message): Uint8Array {
+  return encoder.encode(JSON.stringify(msg));
+}
+
+/** Parses and validates a frame payload. Throws ProtocolError on anything unexpected. */
+export function decodeMessage(payload: Uint8Array): Message {
+  let value: unknown;
+  try {
+    value = JSON.parse(decoder.decode(payload));
+  } catch {
+    throw new ProtocolError("BAD_FRAME", "Frame is not valid UTF-8 JSON");
+  }
+  if (!isObject(value)) throw new ProtocolError("BAD_MESSAGE", "Message is not a JSON object");
+  const type = value.type;
+  if (typeof type !== "string") {
+    throw new ProtocolError("BAD_MESSAGE", "Message has no string `type`");
+  }
+  if (!Object.hasOwn(SCHEMAS, type)) {
+    throw new ProtocolError("UNKNOWN_TYPE", `Unknown message type ${JSON.stringify(type)}`);
+  }
+  checkObject(value, SCHEMAS[type as MessageType], type);
+  return value as unknown as Message;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function checkObject(obj: Record<string, unknown>, spec: Spec, where: string): void {
+  for (const [key, kind] of Object.entries(spec)) {
+    const optional = kind.endsWith("?");
+    const value = obj[key];
+    if (value === undefined) {
+      if (optional) continue;
+      throw new ProtocolError("BAD_MESSAGE", `${where} is missing \`${key}\``);
+    }
+    if (!checkField(value, (optional ? kind.slice(0, -1) : kind) as Field, `${where}.${key}`)) {
+      throw new ProtocolError("BAD_MESSAGE", `${where}.${key} has the wrong type`);
+    }
+  }
+}
+
+function checkField(value: unknown, kind: Field, where: string): boolean {
+  switch (kind) {
+    case "string":
+      return typeof value === "string";
+    case "uint":
+      return Number.isSafeInteger(value) && (value as number) >= 0;
+    case "boolean":
+      return typeof value === "boolean";
+    case "ok":
+      return value === "ok";
+    case "sha256":
+      return typeof value === "string" && SHA256.test(value);
+    case "strings":
+      return Array.isArray(value) && value.every((v) => typeof v === "string");
+    case "files":
+      return checkArray(value, FILE_RECORD, where);
+    case "holders":
+      return checkArray(value, HOLDER, where);
+    case "results":
+      return checkArray(value, { ...FILE_RECORD, peers: "holders" }, where);
+  }
+}
+
+function checkArray(value: unknown, spec: Spec, where: string): boolean {
+  if (!Array.isArray(value)) return false;
+  value.forEach((item, i) => {
+    if (!isObject(item)) throw new ProtocolError("BAD_MESSAGE", `${where}[${i}] is not an object`);
+    checkObject(item, spec, `${where}[${i}]`);
+  });
+  return true;
+}

@@ -1,0 +1,188 @@
+/**
+ * A message connection over any byte stream with `read`, `write` and `close`
+ * (a `Deno.Conn` is one; tests pass in-memory pipes). Sends and receives
+ * framed messages, and raw file bytes after a FILE header.
+ * @module
+ */
+import { decodeMessage, encodeMessage } from "./codec.ts";
+import { ConnectionClosedError, ProtocolError, remoteError, TimeoutError } from "./errors.ts";
+import { encodeFrame, FrameDecoder } from "./framing.ts";
+import { MAX_FRAME_BYTES, type Message, type MessageOf, type MessageType } from "./protocol.ts";
+
+/** The minimal byte stream a connection needs. */
+export interface ByteStream {
+  read(p: Uint8Array): Promise<number | null>;
+  write(p: Uint8Array): Promise<number>;
+  close(): void;
+}
+
+/** Options for a MessageConnection. */
+export interface ConnectionOptions {
+  /** Largest frame accepted (default 1 MiB). */
+  maxFrameBytes?: number;
+  /** Size of the buffer used for raw file bytes (default 1 MiB). */
+  bulkBufferBytes?: number;
+}
+
+const CONTROL_READ_BYTES = 64 * 1024;
+
+/** Frames messages over a byte stream. One reader and any number of writers at a time. */
+export class MessageConnection {
+  readonly #stream: ByteStream;
+  readonly #decoder: FrameDecoder;
+  readonly #maxFrameBytes: number;
+  readonly #bulkBytes: number;
+  #scratch = new Uint8Array(CONTROL_READ_BYTES);
+  #bulk: Uint8Array | null = null;
+  #writing: Promise<unknown> = Promise.resolve();
+  #closed = false;
+  #eof = false;
+
+  constructor(stream: ByteStream, options: ConnectionOptions = {}) {
+    this.#stream = stream;
+    this.#maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
+    this.#decoder = new FrameDecoder(this.#maxFrameBytes);
+    this.#bulkBytes = options.bulkBufferBytes ?? 1024 * 1024;
+  }
+
+  /** True once close() was called. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Sends one message. Writes are queued so frames never interleave. */
+  send(msg: Message): Promise<void> {
+    return this.writeRaw(encodeFrame(encodeMessage(msg), this.#maxFrameBytes));
+  }
+
+  /** Largest frame payload this connection sends or accepts. */
+  get maxFrameBytes(): number {
+    return this.#maxFrameBytes;
+  }
+
+  /** Sends a payload already encoded with encodeMessage. */
+  sendPayload(payload: Uint8Array): Promise<void> {
+    return this.writeRaw(encodeFrame(payload, this.#maxFrameBytes));
+  }
+
+  /** Writes raw bytes (file data after a FILE header), in order with framed sends. */
+  writeRaw(bytes: Uint8Array): Promise<void> {
+    const done = this.#writing.then(() => this.#writeAll(bytes));
+    this.#writing = done.catch(() => {});
+    return done;
+  }
+
+  /**
+   * Receives the next message, or null when the other side closed cleanly
+   * between frames. Throws ProtocolError on a bad frame, ConnectionClosedError
+   * when the stream ends mid-frame, TimeoutError (and closes) after `timeoutMs`.
+   */
+  async receive(timeoutMs?: number): Promise<Message | null> {
+    return await this.#withTimeout(async () => {
+      for (;;) {
+        const payload = this.#decoder.next();
+        if (payload) return decodeMessage(payload);
+        if (!(await this.#fill())) {
+          if (this.#decoder.buffered > 0) {
+            throw new ConnectionClosedError("Connection closed mid-frame");
+          }
+          return null;
+        }
+      }
+    }, timeoutMs);
+  }
+
+  /**
+   * Receives the next message and checks its type: an ERROR reply is thrown as
+   * RemoteError, any other unexpected type as ProtocolError, end of stream as
+   * ConnectionClosedError.
+   */
+  async expect<T extends MessageType>(
+    types: readonly T[],
+    timeoutMs?: number,
+  ): Promise<MessageOf<T>> {
+    const msg = await this.receive(timeoutMs);
+    if (msg === null) throw new ConnectionClosedError();
+    if ((types as readonly string[]).includes(msg.type)) return msg as MessageOf<T>;
+    if (msg.type === "ERROR") throw remoteError(msg);
+    throw new ProtocolError("BAD_STATE", `Expected ${types.join(" or ")}, got ${msg.type}`);
+  }
+
+  /**
+   * Reads exactly `size` raw bytes and hands them to `sink` in order. Bytes
+   * already buffered come first; then large `read()` calls into one reused
+   * buffer, so `sink` must finish with a chunk before its promise resolves.
+   */
+  async readBytes(
+    size: number,
+    sink: (chunk: Uint8Array) => void | Promise<void>,
+    timeoutMs?: number,
+  ): Promise<void> {
+    let left = size;
+    if (this.#decoder.buffered > 0 && left > 0) {
+      const head = this.#decoder.take(left);
+      left -= head.length;
+      await sink(head);
+    }
+    const buf = this.#bulk ??= new Uint8Array(this.#bulkBytes);
+    while (left > 0) {
+      const want = buf.subarray(0, Math.min(left, buf.length));
+      const n = await this.#withTimeout(() => this.#stream.read(want), timeoutMs);
+      if (n === null) throw new ConnectionClosedError(`Connection closed with ${left} bytes to go`);
+      left -= n;
+      await sink(want.subarray(0, n));
+    }
+  }
+
+  /** Closes the stream; pending reads end. Safe to call twice. */
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    try {
+      this.#stream.close();
+    } catch {
+      // already closed by the other side
+    }
+  }
+
+  async #fill(): Promise<boolean> {
+    if (this.#eof) return false;
+    let n: number | null;
+    try {
+      n = await this.#stream.read(this.#scratch);
+    } catch (err) {
+      if (this.#closed) return false;
+      throw err;
+    }
+    if (n === null) {
+      this.#eof = true;
+      return false;
+    }
+    this.#decoder.push(this.#scratch.subarray(0, n));
+    return true;
+  }
+
+  async #writeAll(bytes: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < bytes.length) {
+      if (this.#closed) throw new ConnectionClosedError("Connection is closed");
+      off += await this.#stream.write(bytes.subarray(off));
+    }
+  }
+
+  async #withTimeout<T>(fn: () => Promise<T>, timeoutMs?: number): Promise<T> {
+    if (timeoutMs === undefined || timeoutMs <= 0 || !Number.isFinite(timeoutMs)) return await fn();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        this.close();
+        reject(new TimeoutError(`No answer within ${timeoutMs} ms`));
+      }, timeoutMs);
+    });
+    try {
+      return await Promise.race([fn(), expired]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,102 @@
+/**
+ * Length-prefixed framing: a 4-byte big-endian length, then that many bytes.
+ * Pure functions over Uint8Array; no I/O.
+ * @module
+ */
+import { ProtocolError } from "./errors.ts";
+import { MAX_FRAME_BYTES } from "./protocol.ts";
+
+/** Size of the length prefix. */
+export const FRAME_HEADER_BYTES = 4;
+
+/** Prefixes a payload with its 4-byte big-endian length. */
+export function encodeFrame(payload: Uint8Array, maxFrameBytes = MAX_FRAME_BYTES): Uint8Array {
+  if (payload.length > maxFrameBytes) {
+    throw new RangeError(
+      `Frame of ${payload.length} bytes is above the limit of ${maxFrameBytes} bytes`,
+    );
+  }
+  const frame = new Uint8Array(FRAME_HEADER_BYTES + payload.length);
+  new DataView(frame.buffer).setUint32(0, payload.length);
+  frame.set(payload, FRAME_HEADER_BYTES);
+  return frame;
+}
+
+/**
+ * Incremental frame decoder. Bytes go in with {@linkcode push} in chunks of any
+ * size; complete payloads come out one at a time with {@linkcode next}. The
+ * length prefix is checked against the limit before any payload is buffered,
+ * so a hostile prefix never causes a large allocation.
+ */
+export class FrameDecoder {
+  #buf = new Uint8Array(0);
+  #start = 0;
+  #end = 0;
+  readonly #max: number;
+
+  constructor(maxFrameBytes = MAX_FRAME_BYTES) {
+    this.#max = maxFrameBytes;
+  }
+
+  /** Bytes received but not yet returned. */
+  get buffered(): number {
+    return this.#end - this.#start;
+  }
+
+  /** Appends received bytes. Throws ProtocolError when a buffered prefix is over the limit. */
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.#ensureRoom(chunk.length);
+    this.#buf.set(chunk, this.#end);
+    this.#end += chunk.length;
+    this.#checkPrefix();
+  }
+
+  /** Returns the next complete payload, or null when more bytes are needed. */
+  next(): Uint8Array | null {
+    if (this.buffered < FRAME_HEADER_BYTES) return null;
+    const length = this.#checkPrefix();
+    if (this.buffered < FRAME_HEADER_BYTES + length) return null;
+    const from = this.#start + FRAME_HEADER_BYTES;
+    const payload = this.#buf.slice(from, from + length);
+    this.#start = from + length;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
+    return payload;
+  }
+
+  /** Removes and returns up to `max` buffered bytes that are not framed (raw file data). */
+  take(max: number): Uint8Array {
+    const n = Math.min(max, this.buffered);
+    const out = this.#buf.slice(this.#start, this.#start + n);
+    this.#start += n;
+    if (this.#start === this.#end) this.#start = this.#end = 0;
+    return out;
+  }
+
+  #checkPrefix(): number {
+    if (this.buffered < FRAME_HEADER_BYTES) return 0;
+    const view = new DataView(this.#buf.buffer, this.#buf.byteOffset + this.#start, 4);
+    const length = view.getUint32(0);
+    if (length > this.#max) {
+      throw new ProtocolError(
+        "FRAME_TOO_LARGE",
+        `Frame of ${length} bytes is above the limit of ${this.#max} bytes`,
+      );
+    }
+    return length;
+  }
+
+  #ensureRoom(extra: number): void {
+    if (this.#end + extra <= this.#buf.length) return;
+    const live = this.buffered;
+    if (live + extra <= this.#buf.length) {
+      this.#buf.copyWithin(0, this.#start, this.#end);
+    } else {
+      const grown = new Uint8Array(Math.max(live + extra, this.#buf.length * 2, 4096));
+      grown.set(this.#buf.subarray(this.#start, this.#end));
+      this.#buf = grown;
+    }
+    this.#start = 0;
+    this.#end = live;
+  }
+}

@@ -1,0 +1,253 @@
+/**
+ * Test helpers: temp folders, a test network on port 0, in-memory pipes,
+ * polling with a deadline, and running main.ts as a subprocess.
+ * @module
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { ByteStream } from "../shared/connection.ts";
+import { type IndexServer, startIndexServer } from "../server/index_server.ts";
+
+/** The project's root folder. */
+export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+/** main.ts, for subprocess tests. */
+export const MAIN = join(ROOT, "main.ts");
+
+/** A temporary folder removed on dispose. */
+export interface TempDir extends AsyncDisposable {
+  path: string;
+}
+
+/** Creates a temp folder holding `files` (name → content; names may contain `/`). */
+export async function tempDir(files: Record<string, string | Uint8Array> = {}): Promise<TempDir> {
+  const path = await Deno.makeTempDir({ prefix: "swapmeet_test_" });
+  for (const [name, content] of Object.entries(files)) {
+    const full = join(path, name);
+    await Deno.mkdir(dirname(full), { recursive: true });
+    if (typeof content === "string") await Deno.writeTextFile(full, content);
+    else await Deno.writeFile(full, content);
+  }
+  return {
+    path,
+    async [Symbol.asyncDispose]() {
+      await Deno.remove(path, { recursive: true }).catch(() => {});
+    },
+  };
+}
+
+/** Deterministic pseudo-random bytes (xorshift), so content is reproducible. */
+export function randomBytes(size: number, seed = 1): Uint8Array {
+  const out = new Uint8Array(size);
+  let x = seed >>> 0 || 1;
+  for (let i = 0; i < size; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** SHA-256 of bytes as hex. */
+export async function sha256Hex(bytes: Uint8Array): Promise<string> {
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/** An index server on 127.0.0.1, any free port, whose log lines are kept. */
+export interface TestServer extends AsyncDisposable {
+  server: IndexServer;
+  port: number;
+  address: { host: string; port: number };
+  lines: string[];
+}
+
+/** Starts an index server for a test. */
+export function testServer(options: Parameters<typeof startIndexServer>[0] = {}): TestServer {
+  const lines: string[] = [];
+  const server = startIndexServer({
+    hostname: "127.0.0.1",
+    port: 0,
+    log: (l) => lines.push(l),
+    ...options,
+  });
+  return {
+    server,
+    port: server.addr.port,
+    address: { host: "127.0.0.1", port: server.addr.port },
+    lines,
+    async [Symbol.asyncDispose]() {
+      await server.close();
+    },
+  };
+}
+
+/** Polls `check` until it returns a truthy value or the deadline passes. */
+export async function waitFor<T>(
+  check: () => T | Promise<T>,
+  what: string,
+  timeoutMs = 10_000,
+): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** Two connected in-memory byte streams. */
+export function pipePair(): [ByteStream, ByteStream] {
+  const a = new MemoryStream();
+  const b = new MemoryStream();
+  a.peer = b;
+  b.peer = a;
+  return [a, b];
+}
+
+class MemoryStream implements ByteStream {
+  peer!: MemoryStream;
+  #chunks: Uint8Array[] = [];
+  #waiter: (() => void) | null = null;
+  #closed = false;
+
+  async read(p: Uint8Array): Promise<number | null> {
+    while (this.#chunks.length === 0) {
+      if (this.#closed || this.peer.#closed) return null;
+      await new Promise<void>((r) => this.#waiter = r);
+    }
+    const head = this.#chunks[0];
+    const n = Math.min(p.length, head.length);
+    p.set(head.subarray(0, n));
+    if (n === head.length) this.#chunks.shift();
+    else this.#chunks[0] = head.subarray(n);
+    return n;
+  }
+
+  write(p: Uint8Array): Promise<number> {
+    if (this.#closed || this.peer.#closed) return Promise.reject(new Error("closed"));
+    this.peer.#chunks.push(p.slice());
+    this.peer.#wake();
+    return Promise.resolve(p.length);
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#wake();
+    this.peer.#wake();
+  }
+
+  #wake(): void {
+    const w = this.#waiter;
+    this.#waiter = null;
+    w?.();
+  }
+}
+
+/** A running subprocess of main.ts (or any deno script) with its output kept. */
+export class Proc implements AsyncDisposable {
+  readonly child: Deno.ChildProcess;
+  stdout = "";
+  stderr = "";
+  readonly #done: Promise<Deno.CommandStatus>;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array> | null;
+
+  constructor(
+    args: string[],
+    options: { cwd?: string; stdin?: boolean; env?: Record<string, string>; script?: string } = {},
+  ) {
+    this.child = new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--allow-all",
+        "--no-lock",
+        "--config",
+        join(ROOT, "deno.json"),
+        options.script ?? MAIN,
+        ...args,
+      ],
+      cwd: options.cwd ?? ROOT,
+      stdin: options.stdin ? "piped" : "null",
+      stdout: "piped",
+      stderr: "piped",
+      env: { NO_COLOR: "1", ...options.env },
+    }).spawn();
+    this.#stdin = options.stdin ? this.child.stdin.getWriter() : null;
+    const collect = async (stream: ReadableStream<Uint8Array>, key: "stdout" | "stderr") => {
+      const dec = new TextDecoder();
+      for await (const chunk of stream) this[key] += dec.decode(chunk, { stream: true });
+    };
+    const out = collect(this.child.stdout, "stdout");
+    const err = collect(this.child.stderr, "stderr");
+    this.#done = Promise.all([out, err]).then(() => this.child.status);
+  }
+
+  /** Writes text to the process's stdin. */
+  async write(text: string): Promise<void> {
+    await this.#stdin!.write(new TextEncoder().encode(text));
+  }
+
+  /** Closes the process's stdin. */
+  async closeStdin(): Promise<void> {
+    await this.#stdin?.close().catch(() => {});
+  }
+
+  /** Waits until stdout matches `re`; returns the match. */
+  async waitFor(re: RegExp, timeoutMs = 20_000): Promise<RegExpMatchArray> {
+    return await waitFor(
+      () => this.stdout.match(re),
+      `${re} in output:\n${this.stdout}\n${this.stderr}`,
+      timeoutMs,
+    );
+  }
+
+  /** Waits for the process to exit (with a deadline) and returns its status. */
+  async status(timeoutMs = 30_000): Promise<Deno.CommandStatus> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    try {
+      return await Promise.race([
+        this.#done,
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(
+            () => reject(new Error(`process did not exit:\n${this.stdout}\n${this.stderr}`)),
+            timeoutMs,
+          );
+        }),
+      ]);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  /** Sends a signal (ignored when already gone). */
+  kill(signal: Deno.Signal = "SIGTERM"): void {
+    try {
+      this.child.kill(signal);
+    } catch { /* already exited */ }
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.closeStdin();
+    this.kill("SIGKILL");
+    await this.#done.catch(() => {});
+  }
+}
+
+/** Runs main.ts to completion and returns its exit code and output. */
+export async function runMain(
+  args: string[],
+  options: { cwd?: string; stdinText?: string; script?: string } = {},
+) {
+  await using p = new Proc(args, {
+    cwd: options.cwd,
+    stdin: options.stdinText !== undefined,
+    script: options.script,
+  });
+  if (options.stdinText !== undefined) {
+    await p.write(options.stdinText);
+    await p.closeStdin();
+  }
+  const { code } = await p.status();
+  return { code, stdout: p.stdout, stderr: p.stderr };
+}

@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import { IndexStore } from "../server/index_store.ts";
+import { TokenIndex, tokenize } from "../server/token_index.ts";
+import type { FileRecord } from "../shared/protocol.ts";
+
+function rec(name: string, description = "", shaSeed = name): FileRecord {
+  let h = 0;
+  for (const c of shaSeed) h = (h * 31 + c.charCodeAt(0)) >>> 0;
+  const sha256 = h.toString(16).padStart(8, "0").repeat(8);
+  return { name, type: name.split(".").pop()!, size: name.length, mtime: 0, sha256, description };
+}
+
+function names(store: IndexStore, query: string, limit = 100): string[] {
+  return store.search(query, limit).results.map((r) => r.name);
+}
+
+const FIXED = new Date("2026-11-22T10:00:00.000Z");
+
+Deno.test("tokenize splits on anything but letters and digits, lower-cased", () => {
+  assert.deepEqual(tokenize("My_Song-2 (Live).MP3"), ["my", "song", "2", "live", "mp3"]);
+  assert.deepEqual(tokenize("Café—Déjà vu"), ["café", "déjà", "vu"]);
+  assert.deepEqual(tokenize("..."), []);
+});
+
+Deno.test("search matches names and keywords by case-insensitive substrings of every word", () => {
+  const store = new IndexStore(() => FIXED);
+  const p = store.addPeer({ host: "10.0.0.1", port: 4000 });
+  store.register(p.id, [
+    rec("music/Blue Train.mp3", "jazz coltrane"),
+    rec("docs/report.pdf", "physics homework"),
+    rec("photo.png", "cat"),
+  ]);
+  assert.deepEqual(names(store, "train"), ["music/Blue Train.mp3"]);
+  assert.deepEqual(names(store, "TRAIN blue"), ["music/Blue Train.mp3"]);
+  assert.deepEqual(names(store, "COLTR"), ["music/Blue Train.mp3"], "keyword prefix");
+  assert.deepEqual(names(store, "omewor"), ["docs/report.pdf"], "keyword infix");
+  assert.deepEqual(names(store, "train.mp3"), ["music/Blue Train.mp3"], "word with punctuation");
+  assert.deepEqual(
+    names(store, "a").sort(),
+    ["music/Blue Train.mp3", "photo.png"],
+    "one-letter word",
+  );
+  assert.deepEqual(names(store, "train cat"), [], "every word must match");
+  assert.deepEqual(names(store, "zebra"), []);
+  assert.deepEqual(names(store, "   "), []);
+  const hit = store.search("photo", 10).results[0];
+  assert.deepEqual(hit.peers, [{
+    id: 1,
+    host: "10.0.0.1",
+    port: 4000,
+    sharedAt: FIXED.toISOString(),
+    name: "photo.png",
+  }]);
+});
+
+Deno.test("an exact name match ranks before substring matches", () => {
+  const store = new IndexStore();
+  const p = store.addPeer({ host: "h", port: 1 });
+  store.register(p.id, [rec("song.mp3 remix.mp3"), rec("old song.mp3.bak"), rec("a/song.mp3")]);
+  assert.equal(names(store, "song.mp3")[0], "a/song.mp3");
+  assert.equal(names(store, "SONG.MP3").length, 3);
+});
+
+Deno.test("results are grouped by content hash with every holder, whatever its name", () => {
+  const store = new IndexStore();
+  const a = store.addPeer({ host: "a", port: 1 });
+  const b = store.addPeer({ host: "b", port: 2 });
+  store.register(a.id, [rec("holiday.jpg", "", "same")]);
+  store.register(b.id, [rec("IMG_0001.jpg", "beach", "same")]);
+  const { results } = store.search("beach", 10);
+  assert.equal(results.length, 1);
+  assert.deepEqual(results[0].peers.map((p) => [p.id, p.name]), [[1, "holiday.jpg"], [
+    2,
+    "IMG_0001.jpg",
+  ]]);
+  assert.equal(store.locate(results[0].sha256)?.peers.length, 2);
+});
+
+Deno.test("removing a peer removes its files, tokens and holder entries at once", () => {
+  const store = new IndexStore();
+  const a = store.addPeer({ host: "a", port: 1 });
+  const b = store.addPeer({ host: "b", port: 2 });
+  store.register(a.id, [rec("x.txt", "unique"), rec("shared.txt", "", "s")]);
+  store.register(b.id, [rec("shared.txt", "", "s")]);
+  assert.equal(store.removePeer(a.id), 2);
+  assert.deepEqual(names(store, "unique"), []);
+  assert.deepEqual(store.search("shared", 10).results[0].peers.map((p) => p.id), [2]);
+  assert.equal(store.fileCount, 1);
+  assert.equal(store.getPeer(a.id), undefined);
+  const c = store.addPeer({ host: "c", port: 3 });
+  assert.equal(c.id, 3, "peer IDs are never reused");
+});
+
+Deno.test("registering a name again replaces the old record; unregister removes by name", () => {
+  const store = new IndexStore();
+  const a = store.addPeer({ host: "a", port: 1 });
+  store.register(a.id, [rec("n.txt", "old words")]);
+  store.register(a.id, [rec("n.txt", "new words", "other content")]);
+  assert.deepEqual(names(store, "old"), []);
+  assert.deepEqual(names(store, "new"), ["n.txt"]);
+  assert.deepEqual(store.unregister(a.id, ["n.txt", "missing"]), { count: 1, total: 0 });
+  assert.deepEqual(names(store, "new"), []);
+});
+
+Deno.test("the limit caps results and reports truncation", () => {
+  const store = new IndexStore();
+  const p = store.addPeer({ host: "h", port: 1 });
+  store.register(p.id, Array.from({ length: 30 }, (_, i) => rec(`track${i}.ogg`)));
+  const page = store.search("track", 10);
+  assert.equal(page.results.length, 10);
+  assert.equal(page.truncated, true);
+  assert.equal(store.search("track", 30).truncated, false);
+  assert.equal(store.list(5).results.length, 5);
+  assert.equal(store.list(100).results.length, 30);
+});
+
+Deno.test("the token index looks only at ids of tokens containing the rarest query token", () => {
+  const idx = new TokenIndex();
+  for (let i = 0; i < 1000; i++) idx.add(i, ["common", `name${i}`]);
+  idx.add(5000, ["common", "rare"]);
+  const visited: number[] = [];
+  idx.scan(["common", "rar"], (id) => {
+    visited.push(id);
+    return true;
+  });
+  assert.deepEqual(visited, [5000]);
+  idx.remove(5000, ["common", "rare"]);
+  assert.equal(idx.vocabularySize, 1001);
+  const none: number[] = [];
+  idx.scan(["rare"], (id) => none.push(id) > 0);
+  assert.deepEqual(none, []);
+});
