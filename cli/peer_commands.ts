@@ -249,12 +249,16 @@ export async function runPeer(settings: PeerSettings, lines: LineReader): Promis
       resolve(settings.shareDir)
     } on port ${peer.port}; downloads go to ${peer.outDir}.`,
   );
-  peer.indexClosed.then(() =>
-    console.log("\nThe index server closed the connection: searching is not possible.")
-  );
+  let quitting = false;
+  peer.indexClosed.then(() => {
+    if (!quitting) {
+      console.log("\nThe index server closed the connection: searching is not possible.");
+    }
+  });
   try {
     await runPeerMenu(peer, lines);
   } finally {
+    quitting = true;
     await peer.close();
     console.log("Bye.");
   }

@@ -113,7 +113,12 @@ export class Peer {
     file: SearchResult,
     options: Omit<DownloadOptions, "outDir"> & { outDir?: string } = {},
   ): Promise<DownloadResult> {
-    return downloadFile(file, {
+    // Never download from ourselves when someone else has the file.
+    const others = file.peers.filter((p) => p.id !== this.peerId);
+    const source = options.peerId === undefined && others.length > 0
+      ? { ...file, peers: others }
+      : file;
+    return downloadFile(source, {
       timeoutMs: this.#timeoutMs,
       ...options,
       outDir: options.outDir ?? this.outDir,
