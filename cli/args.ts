@@ -59,3 +59,11 @@ export function parseServerAddress(text: string | undefined): ServerAddress {
   const port = m[3] === undefined ? DEFAULT_SERVER_PORT : parsePort(m[3], "--server port", false);
   return { host, port };
 }
+
+/** The private network secret from --secret or $SWAPMEET_SECRET; undefined for an open network. */
+export function parseSecret(flag: string | undefined): string | undefined {
+  const secret = flag ?? Deno.env.get("SWAPMEET_SECRET");
+  if (secret === undefined || secret === "") return undefined;
+  if (secret.length < 4) throw new UsageError("--secret must be at least 4 characters");
+  return secret;
+}

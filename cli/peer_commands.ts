@@ -10,14 +10,21 @@ import { createProgress } from "../peer/progress.ts";
 import { NotFoundError } from "../shared/errors.ts";
 import { humanBytes, plural } from "../shared/text.ts";
 import type { SearchResult } from "../shared/protocol.ts";
-import { parseCount, parseFlags, parsePort, parseServerAddress, UsageError } from "./args.ts";
+import {
+  parseCount,
+  parseFlags,
+  parsePort,
+  parseSecret,
+  parseServerAddress,
+  UsageError,
+} from "./args.ts";
 import { formatResults, shortTime } from "./format.ts";
 import { LineReader } from "./line_reader.ts";
 import { onShutdown } from "./shutdown.ts";
 import { downloadFile } from "../peer/downloader.ts";
 
-const SERVER_FLAG =
-  `  --server H:P        index server (default $SWAPMEET_SERVER or 127.0.0.1:1234)`;
+const SERVER_FLAG = `  --server H:P        index server (default $SWAPMEET_SERVER or 127.0.0.1:1234)
+  --secret S          private network secret (default $SWAPMEET_SECRET; none: open network)`;
 
 /** Help texts of the peer subcommands. */
 export const PEER_HELP = {
@@ -73,6 +80,7 @@ ${SERVER_FLAG}
 export async function shareCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     server: { type: "string" },
+    secret: { type: "string" },
     port: { type: "string" },
     advertise: { type: "string" },
     name: { type: "string" },
@@ -83,6 +91,8 @@ export async function shareCommand(args: string[]): Promise<number> {
   }
   const peer = await Peer.start({
     server: parseServerAddress(values.server),
+    secret: parseSecret(values.secret),
+    log: (line) => console.log(line),
     shareDir: positionals[0],
     port: values.port === undefined ? 0 : parsePort(values.port, "--port"),
     advertise: values.advertise,
@@ -93,27 +103,20 @@ export async function shareCommand(args: string[]): Promise<number> {
       resolve(positionals[0])
     } on port ${peer.port}. Ctrl-C to stop.`,
   );
-  let stopping = false;
-  const stopped = new Promise<void>((resolve) =>
+  await new Promise<void>((resolve) =>
     onShutdown(async () => {
-      stopping = true;
       await peer.close();
       resolve();
     })
   );
-  await peer.indexClosed;
-  if (stopping) {
-    await stopped;
-    return 0;
-  }
-  await peer.close();
-  throw new Error("Lost the connection to the index server");
+  return 0;
 }
 
 /** `swapmeet search WORDS...` */
 export async function searchCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     server: { type: "string" },
+    secret: { type: "string" },
     json: { type: "boolean" },
     limit: { type: "string" },
   }, "search");
@@ -123,7 +126,8 @@ export async function searchCommand(args: string[]): Promise<number> {
     throw new UsageError("search needs at least one word (see: swapmeet search --help)");
   }
   const limit = values.limit === undefined ? undefined : parseCount(values.limit, "--limit");
-  const client = await IndexClient.connect(parseServerAddress(values.server));
+  const secret = parseSecret(values.secret);
+  const client = await IndexClient.connect(parseServerAddress(values.server), { secret });
   try {
     const { results } = await client.search(query, limit);
     if (values.json) console.log(JSON.stringify(results, null, 2));
@@ -142,6 +146,7 @@ export async function searchCommand(args: string[]): Promise<number> {
 export async function getCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     server: { type: "string" },
+    secret: { type: "string" },
     peer: { type: "string" },
     out: { type: "string" },
     quiet: { type: "boolean" },
@@ -151,7 +156,8 @@ export async function getCommand(args: string[]): Promise<number> {
     throw new UsageError("get needs one file name or SHA-256 (see: swapmeet get --help)");
   }
   const peerId = values.peer === undefined ? undefined : parseCount(values.peer, "--peer");
-  const client = await IndexClient.connect(parseServerAddress(values.server));
+  const secret = parseSecret(values.secret);
+  const client = await IndexClient.connect(parseServerAddress(values.server), { secret });
   let file: SearchResult;
   try {
     file = await resolveTarget(client, positionals[0]);
@@ -162,6 +168,7 @@ export async function getCommand(args: string[]): Promise<number> {
   try {
     const done = await downloadFile(file, {
       outDir: values.out ?? "downloads",
+      secret,
       peerId,
       onProgress: (p) => progress.update(p.received, 1),
     });
@@ -208,6 +215,7 @@ async function resolveTarget(client: IndexClient, target: string): Promise<Searc
 export async function peerCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     server: { type: "string" },
+    secret: { type: "string" },
     share: { type: "string" },
     port: { type: "string" },
     out: { type: "string" },
@@ -220,6 +228,7 @@ export async function peerCommand(args: string[]): Promise<number> {
   }
   await runPeer({
     server: parseServerAddress(values.server),
+    secret: parseSecret(values.secret),
     shareDir: values.share ?? "testing_files",
     port: values.port === undefined ? 0 : parsePort(values.port, "--port"),
     outDir: values.out ?? "downloads",
@@ -237,28 +246,22 @@ export interface PeerSettings {
   outDir: string;
   advertise?: string;
   name?: string;
+  secret?: string;
 }
 
 /** Shares a folder and runs the interactive menu until quit. */
 export async function runPeer(settings: PeerSettings, lines: LineReader): Promise<void> {
   if (Deno.stdin.isTerminal()) await offerDescriptions(settings.shareDir, lines);
-  const peer = await Peer.start(settings);
+  const peer = await Peer.start({ ...settings, log: (line) => console.log(line) });
   onShutdown(() => peer.close());
   console.log(
     `Peer ${peer.peerId}: sharing ${plural(peer.shares.length, "file")} from ${
       resolve(settings.shareDir)
     } on port ${peer.port}; downloads go to ${peer.outDir}.`,
   );
-  let quitting = false;
-  peer.indexClosed.then(() => {
-    if (!quitting) {
-      console.log("\nThe index server closed the connection: searching is not possible.");
-    }
-  });
   try {
     await runPeerMenu(peer, lines);
   } finally {
-    quitting = true;
     await peer.close();
     console.log("Bye.");
   }

@@ -2,9 +2,9 @@
  * `swapmeet server`: runs the index server until `quit`, Ctrl-C or SIGTERM.
  * @module
  */
-import { startIndexServer } from "../server/index_server.ts";
+import { DEFAULT_HEARTBEAT_SECONDS, startIndexServer } from "../server/index_server.ts";
 import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
-import { parseFlags, parsePort, UsageError } from "./args.ts";
+import { parseCount, parseFlags, parsePort, parseSecret, UsageError } from "./args.ts";
 import { LineReader } from "./line_reader.ts";
 import { onShutdown } from "./shutdown.ts";
 
@@ -15,14 +15,18 @@ Runs the index server. Peers register their files with it and search it.
 Type "quit" (or press Ctrl-C) to stop it.
 
 Options:
-  --host HOST   address to listen on (default 0.0.0.0: every interface)
-  --port PORT   port to listen on (default ${DEFAULT_SERVER_PORT}; 0: any free port)
-  -h, --help    show this help`;
+  --host HOST          address to listen on (default 0.0.0.0: every interface)
+  --port PORT          port to listen on (default ${DEFAULT_SERVER_PORT}; 0: any free port)
+  --heartbeat SECONDS  seconds between heartbeats; a peer silent for 3 is dropped (default ${DEFAULT_HEARTBEAT_SECONDS})
+  --secret S           private network: only peers that know S may join (default $SWAPMEET_SECRET)
+  -h, --help           show this help`;
 
 /** Settings of a server run. */
 export interface ServerSettings {
   host: string;
   port: number;
+  heartbeatSeconds?: number;
+  secret?: string;
 }
 
 /** Parses `server` arguments; null when --help was printed. */
@@ -30,6 +34,8 @@ export function parseServerArgs(args: string[]): ServerSettings | null {
   const { values, positionals } = parseFlags(args, {
     host: { type: "string" },
     port: { type: "string" },
+    heartbeat: { type: "string" },
+    secret: { type: "string" },
   }, "server");
   if (values.help) {
     console.log(SERVER_HELP);
@@ -41,6 +47,10 @@ export function parseServerArgs(args: string[]): ServerSettings | null {
   return {
     host: values.host ?? "0.0.0.0",
     port: values.port === undefined ? DEFAULT_SERVER_PORT : parsePort(values.port, "--port"),
+    heartbeatSeconds: values.heartbeat === undefined
+      ? undefined
+      : parseCount(values.heartbeat, "--heartbeat"),
+    secret: parseSecret(values.secret),
   };
 }
 
@@ -51,7 +61,12 @@ export async function runServer(
 ): Promise<void> {
   let server;
   try {
-    server = startIndexServer({ hostname: settings.host, port: settings.port });
+    server = startIndexServer({
+      hostname: settings.host,
+      port: settings.port,
+      heartbeatSeconds: settings.heartbeatSeconds,
+      secret: settings.secret,
+    });
   } catch (err) {
     if (err instanceof Deno.errors.AddrInUse) {
       throw new Error(
@@ -64,7 +79,9 @@ export async function runServer(
   }
   const { hostname, port } = server.addr;
   console.log(
-    `Swapmeet index server listening on ${hostname}:${port}. Type "quit" or press Ctrl-C to stop.`,
+    `Swapmeet index server listening on ${hostname}:${port} (${
+      settings.secret ? "private network" : "open network"
+    }). Type "quit" or press Ctrl-C to stop.`,
   );
   let stopping: Promise<void> | null = null;
   const stop = (why: string) => {

@@ -9,7 +9,8 @@ import { join, resolve } from "node:path";
 import { MessageConnection } from "../shared/connection.ts";
 import { NotFoundError } from "../shared/errors.ts";
 import { numberedName, safeFileName } from "../shared/file_names.ts";
-import { type Holder, PROTOCOL_VERSION, type SearchResult } from "../shared/protocol.ts";
+import { sayHello } from "../shared/handshake.ts";
+import type { Holder, SearchResult } from "../shared/protocol.ts";
 import { dial } from "./dial.ts";
 
 /** Progress of one download, reported as bytes arrive. */
@@ -28,6 +29,8 @@ export interface DownloadOptions {
   peerId?: number;
   /** Time allowed for connecting and for each read (default 15 s). */
   timeoutMs?: number;
+  /** Private network secret. */
+  secret?: string;
   onProgress?: (p: DownloadProgress) => void;
 }
 
@@ -37,6 +40,14 @@ export interface DownloadResult {
   path: string;
   holder: Holder;
   bytes: number;
+}
+
+/** Writing to the local disk failed (full, not writable): no other holder can help. */
+export class LocalWriteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LocalWriteError";
+  }
 }
 
 /** The download failed with every holder it tried. */
@@ -66,7 +77,7 @@ export async function downloadFile(
   try {
     await Deno.mkdir(outDir, { recursive: true });
   } catch (err) {
-    throw new DownloadError(`Cannot create download folder ${outDir}: ${(err as Error).message}`);
+    throw new DownloadError(`Cannot create download folder ${outDir}: ${osMessage(err)}`);
   }
   const name = safeFileName(file.name, `download-${file.sha256.slice(0, 12)}`);
   const partPath = join(outDir, `${name}.part`);
@@ -77,6 +88,11 @@ export async function downloadFile(
       const path = await placeFile(partPath, outDir, name);
       return { path, holder, bytes: file.size };
     } catch (err) {
+      if (err instanceof LocalWriteError) {
+        throw new DownloadError(
+          `Download of ${file.name} stopped: ${err.message} (the .part file is kept)`,
+        );
+      }
       failures.push(`peer ${holder.id} (${holder.host}:${holder.port}): ${(err as Error).message}`);
     }
   }
@@ -92,8 +108,7 @@ async function fetchWhole(
   const timeoutMs = options.timeoutMs ?? 15_000;
   const conn = new MessageConnection(await dial(holder.host, holder.port, timeoutMs));
   try {
-    await conn.send({ type: "HELLO", version: PROTOCOL_VERSION, port: 0 });
-    await conn.expect(["HI"], timeoutMs);
+    await sayHello(conn, { port: 0 }, { secret: options.secret, timeoutMs });
     await conn.send({ type: "DOWNLOAD", sha256: file.sha256 });
     const header = await conn.expect(["FILE"], timeoutMs);
     if (header.total !== file.size || header.size !== file.size) {
@@ -105,12 +120,16 @@ async function fetchWhole(
     try {
       out = await Deno.open(partPath, { write: true, create: true, truncate: true });
     } catch (err) {
-      throw new DownloadError(`cannot write ${partPath}: ${(err as Error).message}`);
+      throw new LocalWriteError(`cannot write ${partPath}: ${osMessage(err)}`);
     }
     try {
       await conn.readBytes(header.size, async (chunk) => {
         hash.update(chunk);
-        for (let off = 0; off < chunk.length;) off += await out.write(chunk.subarray(off));
+        try {
+          for (let off = 0; off < chunk.length;) off += await out.write(chunk.subarray(off));
+        } catch (err) {
+          throw new LocalWriteError(`cannot write ${partPath}: ${osMessage(err)}`);
+        }
         received += chunk.length;
         options.onProgress?.({ received, total: file.size, holder });
       }, timeoutMs);
@@ -149,6 +168,11 @@ export async function placeFile(partPath: string, dir: string, name: string): Pr
     return target;
   }
   throw new DownloadError(`Too many files named like ${name} in ${dir}`);
+}
+
+function osMessage(err: unknown): string {
+  return (err instanceof Error ? err.message : String(err)).replace(/\s*\(os error \d+\)/, "")
+    .replace(/: '.*'$/, "");
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -5,7 +5,8 @@
  */
 import { MessageConnection } from "../shared/connection.ts";
 import { ConnectionClosedError, errorMessage, ProtocolError } from "../shared/errors.ts";
-import { type Message, PROTOCOL_VERSION } from "../shared/protocol.ts";
+import { acceptHello } from "../shared/handshake.ts";
+import type { Message } from "../shared/protocol.ts";
 import type { SharedFile } from "./share_folder.ts";
 
 /** Options for startFileServer. */
@@ -15,6 +16,12 @@ export interface FileServerOptions {
   port?: number;
   /** Time a downloader has to say HELLO, and between requests (default 60 s). */
   idleTimeoutMs?: number;
+  /** Private network secret: downloaders must prove they know it. */
+  secret?: string;
+  /** Open connections accepted in all (default 256). */
+  maxConnections?: number;
+  /** Open connections accepted from one address (default 32). */
+  maxConnectionsPerAddress?: number;
 }
 
 /** A running file server. */
@@ -42,18 +49,20 @@ export function startFileServer(
   let active = 0;
   let closing = false;
 
+  const maxConnections = options.maxConnections ?? 256;
+  const maxPerAddress = options.maxConnectionsPerAddress ?? 32;
+  const perAddress = new Map<string, number>();
+
   async function serve(conn: MessageConnection): Promise<void> {
-    let greeted = false;
     try {
+      await acceptHello(conn, {
+        secret: options.secret || undefined,
+        timeoutMs: Math.min(idle, 10_000),
+      });
+      await conn.send({ type: "HI", status: "ok", peerId: 0 });
       for (;;) {
         const msg = await conn.receive(idle);
         if (msg === null) return;
-        if (!greeted) {
-          onHello(msg);
-          greeted = true;
-          await conn.send({ type: "HI", status: "ok", peerId: 0 });
-          continue;
-        }
         if (msg.type === "BYE") return;
         if (msg.type !== "DOWNLOAD") {
           throw new ProtocolError("BAD_STATE", `${msg.type} is not a request a peer answers`);
@@ -84,11 +93,32 @@ export function startFileServer(
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
+      const host = conn.remoteAddr.hostname;
+      const fromHost = perAddress.get(host) ?? 0;
+      const mc = new MessageConnection(conn);
+      if (sessions.size >= maxConnections || fromHost >= maxPerAddress) {
+        const why = sessions.size >= maxConnections
+          ? "This peer has too many connections"
+          : `Too many connections from ${host}`;
+        const refusal = mc.send(errorMessage("LIMIT", why)).catch(() => {}).finally(() =>
+          mc.close()
+        );
+        sessions.set(mc, refusal.finally(() => sessions.delete(mc)));
+        continue;
+      }
       try {
         conn.setNoDelay(true);
       } catch { /* already gone */ }
-      const mc = new MessageConnection(conn);
-      sessions.set(mc, serve(mc).finally(() => sessions.delete(mc)));
+      perAddress.set(host, fromHost + 1);
+      sessions.set(
+        mc,
+        serve(mc).finally(() => {
+          sessions.delete(mc);
+          const n = (perAddress.get(host) ?? 1) - 1;
+          if (n === 0) perAddress.delete(host);
+          else perAddress.set(host, n);
+        }),
+      );
     }
   })();
 
@@ -106,13 +136,6 @@ export function startFileServer(
       await Promise.all(sessions.values());
     },
   };
-}
-
-function onHello(msg: Message): void {
-  if (msg.type !== "HELLO") throw new ProtocolError("BAD_STATE", `Expected HELLO, got ${msg.type}`);
-  if (msg.version !== PROTOCOL_VERSION) {
-    throw new ProtocolError("VERSION", `Protocol version ${msg.version} is not supported`);
-  }
 }
 
 /** Sends FILE and the requested bytes, or ERROR NOT_FOUND (the connection stays open). */

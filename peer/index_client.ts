@@ -5,6 +5,7 @@
  * @module
  */
 import { encodeMessage } from "../shared/codec.ts";
+import { sayHello } from "../shared/handshake.ts";
 import { dial } from "./dial.ts";
 import { MessageConnection } from "../shared/connection.ts";
 import {
@@ -18,7 +19,6 @@ import {
   type Message,
   type MessageOf,
   type MessageType,
-  PROTOCOL_VERSION,
   type SearchResult,
 } from "../shared/protocol.ts";
 
@@ -37,7 +37,12 @@ export interface IndexClientOptions {
   advertise?: string;
   /** Time allowed for connecting and for each reply (default 10 s). */
   timeoutMs?: number;
+  /** Private network secret. */
+  secret?: string;
 }
+
+/** Why the connection to the index server ended. */
+export type CloseReason = "bye" | "shutdown" | "closed" | "timeout" | "error";
 
 /** A page of search results; empty when the server said NOT_FOUND. */
 export interface ResultPage {
@@ -58,16 +63,29 @@ const REGISTER_BATCH_BYTES = 512 * 1024;
 export class IndexClient {
   /** The peer ID the server gave this connection. */
   readonly peerId: number;
-  /** Resolves when the connection has ended, for whatever reason. */
-  readonly closed: Promise<void>;
+  /** Resolves, with the reason, when the connection has ended. */
+  readonly closed: Promise<CloseReason>;
+  /** The server's message when it announced SHUTDOWN. */
+  shutdownMessage = "";
+  /** Heartbeats answered so far. */
+  pingsAnswered = 0;
   readonly #conn: MessageConnection;
   readonly #timeoutMs: number;
+  readonly #silenceMs: number | undefined;
   readonly #pending: Pending[] = [];
+  #reason: CloseReason = "closed";
 
-  private constructor(conn: MessageConnection, peerId: number, timeoutMs: number) {
+  private constructor(
+    conn: MessageConnection,
+    peerId: number,
+    timeoutMs: number,
+    heartbeat?: number,
+  ) {
     this.#conn = conn;
     this.peerId = peerId;
     this.#timeoutMs = timeoutMs;
+    // A server that heartbeats but goes silent for 3.5 beats is gone.
+    this.#silenceMs = heartbeat ? heartbeat * 3500 : undefined;
     this.closed = this.#readLoop();
   }
 
@@ -85,12 +103,11 @@ export class IndexClient {
     }
     const conn = new MessageConnection(tcp);
     try {
-      const hello: Message = { type: "HELLO", version: PROTOCOL_VERSION, port: options.port ?? 0 };
+      const hello: { port: number; name?: string; host?: string } = { port: options.port ?? 0 };
       if (options.name) hello.name = options.name;
       if (options.advertise) hello.host = options.advertise;
-      await conn.send(hello);
-      const hi = await conn.expect(["HI"], timeoutMs);
-      return new IndexClient(conn, hi.peerId, timeoutMs);
+      const hi = await sayHello(conn, hello, { secret: options.secret, timeoutMs });
+      return new IndexClient(conn, hi.peerId, timeoutMs, hi.heartbeat);
     } catch (err) {
       conn.close();
       throw err;
@@ -138,6 +155,7 @@ export class IndexClient {
   /** Says BYE, waits briefly for the answer, and closes. */
   async bye(): Promise<void> {
     if (this.#conn.closed) return;
+    this.#reason = "bye";
     try {
       await this.#request({ type: "BYE" }, ["BYE"], Math.min(this.#timeoutMs, 2_000));
     } catch {
@@ -182,15 +200,27 @@ export class IndexClient {
     });
   }
 
-  async #readLoop(): Promise<void> {
+  async #readLoop(): Promise<CloseReason> {
     let failure: Error = new ConnectionClosedError("The index server closed the connection");
     try {
       for (;;) {
-        const msg = await this.#conn.receive();
+        const msg = await this.#conn.receive(this.#silenceMs);
         if (msg === null) break;
+        if (msg.type === "PING") {
+          this.#conn.send({ type: "PONG", status: "ok", seq: msg.seq }).catch(() => {});
+          this.pingsAnswered++;
+          continue;
+        }
+        if (msg.type === "SHUTDOWN") {
+          this.#reason = "shutdown";
+          this.shutdownMessage = msg.message;
+          failure = new ConnectionClosedError(`The index server shut down: ${msg.message}`);
+          break;
+        }
         const next = this.#pending.shift();
         if (!next) {
           if (msg.type === "ERROR") failure = remoteError(msg);
+          this.#reason = "error";
           break;
         }
         if (next.types.includes(msg.type)) next.resolve(msg);
@@ -200,11 +230,18 @@ export class IndexClient {
           );}
       }
     } catch (err) {
-      if (!this.#conn.closed) failure = err as Error;
+      if (err instanceof TimeoutError) {
+        this.#reason = "timeout";
+        failure = new ConnectionClosedError("The index server stopped answering heartbeats");
+      } else if (!this.#conn.closed) {
+        this.#reason = "error";
+        failure = err as Error;
+      }
     } finally {
       this.#conn.close();
       this.#failAll(failure);
     }
+    return this.#reason;
   }
 
   #failAll(err: Error): void {

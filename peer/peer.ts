@@ -7,7 +7,8 @@ import { resolve } from "node:path";
 import type { SearchResult } from "../shared/protocol.ts";
 import { downloadFile, type DownloadOptions, type DownloadResult } from "./downloader.ts";
 import { type FileServer, startFileServer } from "./file_server.ts";
-import { IndexClient, type ResultPage, type ServerAddress } from "./index_client.ts";
+import type { ResultPage, ServerAddress } from "./index_client.ts";
+import { IndexLink } from "./index_link.ts";
 import { scanShare, type SharedFile } from "./share_folder.ts";
 
 /** Options for Peer.start. */
@@ -26,6 +27,12 @@ export interface PeerOptions {
   outDir?: string;
   /** Time allowed for connecting and for each reply. */
   timeoutMs?: number;
+  /** Private network secret, for the index server and for other peers. */
+  secret?: string;
+  /** First reconnection delay after losing the index server (default 1 s). */
+  backoffInitialMs?: number;
+  /** Where status lines about the index server go. */
+  log?: (line: string) => void;
 }
 
 /** A peer on the network. */
@@ -33,13 +40,13 @@ export class Peer {
   /** Files this peer shares. */
   readonly shares: SharedFile[];
   readonly outDir: string;
-  readonly #index: IndexClient;
+  readonly #index: IndexLink;
   readonly #fileServer: FileServer | null;
-  readonly #timeoutMs: number | undefined;
+  readonly #options: PeerOptions;
   #closed = false;
 
   private constructor(
-    index: IndexClient,
+    index: IndexLink,
     fileServer: FileServer | null,
     shares: SharedFile[],
     options: PeerOptions,
@@ -48,7 +55,7 @@ export class Peer {
     this.#fileServer = fileServer;
     this.shares = shares;
     this.outDir = resolve(options.outDir ?? "downloads");
-    this.#timeoutMs = options.timeoutMs;
+    this.#options = options;
   }
 
   /** Scans the share (if any), starts serving it, joins the index and registers the files. */
@@ -60,27 +67,34 @@ export class Peer {
       : startFileServer((sha) => bySha.get(sha), {
         hostname: options.hostname,
         port: options.port ?? 0,
+        secret: options.secret,
       });
-    let index: IndexClient | undefined;
     try {
-      index = await IndexClient.connect(options.server, {
+      const records = shares.map(({ path: _path, ...record }) => record);
+      const index = await IndexLink.start(options.server, {
         port: fileServer?.addr.port ?? 0,
         name: options.name,
         advertise: options.advertise,
         timeoutMs: options.timeoutMs,
-      });
-      if (fileServer) await index.register(shares.map(({ path: _path, ...record }) => record));
+        secret: options.secret,
+        backoffInitialMs: options.backoffInitialMs,
+        log: options.log,
+      }, () => records);
       return new Peer(index, fileServer, shares, options);
     } catch (err) {
-      index?.close();
       await fileServer?.close();
       throw err;
     }
   }
 
-  /** The ID the index server gave this peer. */
+  /** The ID the index server gave this peer (new after a reconnection; 0 while away). */
   get peerId(): number {
     return this.#index.peerId;
+  }
+
+  /** Whether the index server is connected right now. */
+  get connected(): boolean {
+    return this.#index.connected;
   }
 
   /** Port the file server listens on (0 when not sharing). */
@@ -88,24 +102,19 @@ export class Peer {
     return this.#fileServer?.addr.port ?? 0;
   }
 
-  /** Resolves when the connection to the index server has ended. */
-  get indexClosed(): Promise<void> {
-    return this.#index.closed;
-  }
-
   /** Searches the network by file name or keyword. */
-  search(query: string, limit?: number): Promise<ResultPage> {
-    return this.#index.search(query, limit);
+  async search(query: string, limit?: number): Promise<ResultPage> {
+    return await this.#index.client.search(query, limit);
   }
 
   /** Current holders of one content hash. */
-  locate(sha256: string): Promise<SearchResult | null> {
-    return this.#index.locate(sha256);
+  async locate(sha256: string): Promise<SearchResult | null> {
+    return await this.#index.client.locate(sha256);
   }
 
   /** Files on the network. */
-  list(limit?: number): Promise<ResultPage> {
-    return this.#index.list(limit);
+  async list(limit?: number): Promise<ResultPage> {
+    return await this.#index.client.list(limit);
   }
 
   /** Downloads a search result into the downloads folder. */
@@ -119,7 +128,8 @@ export class Peer {
       ? { ...file, peers: others }
       : file;
     return downloadFile(source, {
-      timeoutMs: this.#timeoutMs,
+      timeoutMs: this.#options.timeoutMs,
+      secret: this.#options.secret,
       ...options,
       outDir: options.outDir ?? this.outDir,
     });
@@ -129,7 +139,6 @@ export class Peer {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    await this.#index.bye();
-    await this.#fileServer?.close();
+    await Promise.all([this.#index.close(), this.#fileServer?.close()]);
   }
 }

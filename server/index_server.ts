@@ -3,9 +3,11 @@
  * @module
  */
 import { MessageConnection } from "../shared/connection.ts";
+import { errorMessage } from "../shared/errors.ts";
 import { MAX_FRAME_BYTES } from "../shared/protocol.ts";
 import { IndexStore } from "./index_store.ts";
-import { DEFAULT_LIMITS, runSession, type SessionLimits } from "./session.ts";
+import { DEFAULT_LIMITS, type SessionLimits } from "./requests.ts";
+import { Session, type SessionContext } from "./session.ts";
 
 /** Options for startIndexServer. */
 export interface IndexServerOptions {
@@ -14,6 +16,10 @@ export interface IndexServerOptions {
   port?: number;
   limits?: Partial<SessionLimits>;
   maxFrameBytes?: number;
+  /** Seconds between heartbeats (default 10). */
+  heartbeatSeconds?: number;
+  /** Private network secret; peers must prove they know it. */
+  secret?: string;
   /** Where join/leave lines go (default: stdout). */
   log?: (line: string) => void;
 }
@@ -23,9 +29,14 @@ export interface IndexServer {
   /** The address it listens on (with the real port when 0 was asked). */
   readonly addr: Deno.NetAddr;
   readonly store: IndexStore;
-  /** Stops accepting, closes every session and waits for them to end. */
-  close(): Promise<void>;
+  /** Open connections, handshake or not. */
+  readonly connectionCount: number;
+  /** Sends SHUTDOWN to every peer, stops accepting, closes every session and waits for them. */
+  close(message?: string): Promise<void>;
 }
+
+/** Default seconds between heartbeats. */
+export const DEFAULT_HEARTBEAT_SECONDS = 10;
 
 /** Starts an index server. Throws when the address cannot be bound. */
 export function startIndexServer(options: IndexServerOptions = {}): IndexServer {
@@ -34,13 +45,27 @@ export function startIndexServer(options: IndexServerOptions = {}): IndexServer 
     port: options.port ?? 1234,
   });
   const store = new IndexStore();
-  const ctx = {
+  const ctx: SessionContext = {
     store,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
+    heartbeatSeconds: options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS,
+    secret: options.secret || undefined,
     log: options.log ?? ((line: string) => console.log(line)),
   };
-  const sessions = new Map<MessageConnection, Promise<unknown>>();
+  const maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
+  const sessions = new Map<Session, Promise<unknown>>();
+  const perAddress = new Map<string, number>();
+  const refusals = new Set<Promise<void>>();
   let closing = false;
+
+  const refuse = (conn: Deno.TcpConn, why: string) => {
+    const mc = new MessageConnection(conn);
+    const done = mc.send(errorMessage("LIMIT", why)).catch(() => {}).finally(() => {
+      mc.close();
+      refusals.delete(done);
+    });
+    refusals.add(done);
+  };
 
   const acceptLoop = (async () => {
     while (!closing) {
@@ -53,28 +78,48 @@ export function startIndexServer(options: IndexServerOptions = {}): IndexServer 
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
+      const host = conn.remoteAddr.hostname;
+      const fromHost = perAddress.get(host) ?? 0;
+      if (sessions.size >= ctx.limits.maxConnections) {
+        refuse(conn, `The server is full (${ctx.limits.maxConnections} connections)`);
+        continue;
+      }
+      if (fromHost >= ctx.limits.maxConnectionsPerAddress) {
+        refuse(
+          conn,
+          `Too many connections from ${host} (limit ${ctx.limits.maxConnectionsPerAddress})`,
+        );
+        continue;
+      }
       try {
         conn.setNoDelay(true);
         conn.setKeepAlive(true);
       } catch { /* the socket is already gone */ }
-      const mc = new MessageConnection(conn, {
-        maxFrameBytes: options.maxFrameBytes ?? MAX_FRAME_BYTES,
+      perAddress.set(host, fromHost + 1);
+      const session = new Session(new MessageConnection(conn, { maxFrameBytes }), host, ctx);
+      const done = session.run().finally(() => {
+        sessions.delete(session);
+        const n = (perAddress.get(host) ?? 1) - 1;
+        if (n === 0) perAddress.delete(host);
+        else perAddress.set(host, n);
       });
-      const done = runSession(mc, conn.remoteAddr.hostname, ctx).finally(() => sessions.delete(mc));
-      sessions.set(mc, done);
+      sessions.set(session, done);
     }
   })();
 
   return {
     addr: listener.addr,
     store,
-    async close() {
+    get connectionCount() {
+      return sessions.size;
+    },
+    async close(message = "The index server is shutting down") {
       if (closing) return;
       closing = true;
       listener.close();
       await acceptLoop;
-      for (const mc of sessions.keys()) mc.close();
-      await Promise.all(sessions.values());
+      await Promise.all([...sessions.keys()].map((s) => s.shutdown(message)));
+      await Promise.all([...sessions.values(), ...refusals]);
     },
   };
 }

@@ -14,6 +14,8 @@ export interface PeerEntry {
   name: string;
   /** File ids by shared name. */
   files: Map<string, number>;
+  /** Last heartbeat round-trip time in milliseconds, when measured. */
+  rttMs?: number;
 }
 
 interface StoredFile {
@@ -67,7 +69,13 @@ export class IndexStore {
   /** Adds a peer and gives it the next peer ID (1, 2, 3 … never reused). */
   addPeer(info: { host: string; port: number; name?: string }): PeerEntry {
     const id = this.#nextPeerId++;
-    const peer = { id, host: info.host, port: info.port, name: info.name ?? "", files: new Map() };
+    const peer: PeerEntry = {
+      id,
+      host: info.host,
+      port: info.port,
+      name: info.name ?? "",
+      files: new Map(),
+    };
     this.#peers.set(id, peer);
     if (peer.port > 0) this.#sharingPeers++;
     return peer;
@@ -172,13 +180,15 @@ export class IndexStore {
       const f = this.#files.get(id)!;
       first ??= f;
       const p = this.#peers.get(f.peerId)!;
-      peers.push({
+      const holder: Holder = {
         id: p.id,
         host: p.host,
         port: p.port,
         sharedAt: f.sharedAt,
         name: f.record.name,
-      });
+      };
+      if (p.rttMs !== undefined) holder.rttMs = p.rttMs;
+      peers.push(holder);
     }
     peers.sort((a, b) => a.id - b.id);
     return { ...first!.record, peers };

@@ -15,7 +15,7 @@ type Field =
   | "results"
   | "holders"
   | "ok"
-  | "sha256";
+  | "sha256"; // also any 32-byte value in hex: nonces and HMAC proofs
 /** A field spec: its kind, and whether it may be absent. */
 type Spec = Record<string, `${Field}` | `${Field}?`>;
 
@@ -33,11 +33,17 @@ const HOLDER: Spec = {
   port: "uint",
   sharedAt: "string",
   name: "string",
+  rttMs: "uint?",
 };
 
 const SCHEMAS: Record<MessageType, Spec> = {
-  HELLO: { version: "uint", port: "uint", name: "string?", host: "string?" },
-  HI: { status: "ok", peerId: "uint" },
+  HELLO: { version: "uint", port: "uint", name: "string?", host: "string?", nonce: "sha256?" },
+  CHALLENGE: { status: "ok", nonce: "sha256", proof: "sha256" },
+  AUTH: { proof: "sha256" },
+  HI: { status: "ok", peerId: "uint", heartbeat: "uint?" },
+  PING: { seq: "uint" },
+  PONG: { status: "ok", seq: "uint" },
+  SHUTDOWN: { status: "ok", message: "string" },
   REGISTER: { files: "files" },
   REGISTERED: { status: "ok", count: "uint", total: "uint" },
   UNREGISTER: { names: "strings" },

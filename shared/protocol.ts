@@ -56,6 +56,8 @@ export interface Holder {
   sharedAt: string;
   /** The name this holder gave the file. */
   name: string;
+  /** Round-trip time between the index server and this holder (last heartbeat), in ms. */
+  rttMs?: number;
 }
 
 /** One distinct file (by content hash) and every peer that holds it. */
@@ -72,6 +74,40 @@ export interface HelloMessage {
   name?: string;
   /** Host other peers should dial instead of the address the server sees. */
   host?: string;
+  /** Fresh random nonce (64 hex digits) for the secret handshake; required on private networks. */
+  nonce?: string;
+}
+/** Private network only: the answering side proves the secret and challenges the caller. */
+export interface ChallengeMessage {
+  type: "CHALLENGE";
+  status: "ok";
+  /** Fresh random nonce (64 hex digits) of the answering side. */
+  nonce: string;
+  /** HMAC-SHA-256(secret, "swapmeet-server\n" + helloNonce + "\n" + nonce), hex. */
+  proof: string;
+}
+/** Private network only: the caller's answer to CHALLENGE. */
+export interface AuthMessage {
+  type: "AUTH";
+  /** HMAC-SHA-256(secret, "swapmeet-client\n" + challengeNonce + "\n" + helloNonce), hex. */
+  proof: string;
+}
+/** Heartbeat from the index server; the peer answers PONG with the same seq. */
+export interface PingMessage {
+  type: "PING";
+  seq: number;
+}
+/** Answer to PING. */
+export interface PongMessage {
+  type: "PONG";
+  status: "ok";
+  seq: number;
+}
+/** The index server is going away; it closes the connection after this. */
+export interface ShutdownMessage {
+  type: "SHUTDOWN";
+  status: "ok";
+  message: string;
 }
 /** Answer to HELLO. */
 export interface HiMessage {
@@ -79,6 +115,8 @@ export interface HiMessage {
   status: "ok";
   /** The peer ID given by the index server (0 from a peer's file server). */
   peerId: number;
+  /** Seconds between the server's PINGs (index server only). */
+  heartbeat?: number;
 }
 /** Adds (or replaces, by name) files shared by this peer. */
 export interface RegisterMessage {
@@ -170,7 +208,12 @@ export interface ErrorMessage {
 /** Every message of the protocol, discriminated on `type`. */
 export type Message =
   | HelloMessage
+  | ChallengeMessage
+  | AuthMessage
   | HiMessage
+  | PingMessage
+  | PongMessage
+  | ShutdownMessage
   | RegisterMessage
   | RegisteredMessage
   | UnregisterMessage

@@ -1,0 +1,138 @@
+/**
+ * Answers to index requests (REGISTER, UNREGISTER, SEARCH, LOCATE, LIST) and the
+ * limits they enforce. Pure functions over the IndexStore; no I/O.
+ * @module
+ */
+import { encodeMessage } from "../shared/codec.ts";
+import { ProtocolError } from "../shared/errors.ts";
+import { isValidSharedName, MAX_NAME_CHARS } from "../shared/file_names.ts";
+import {
+  DEFAULT_SEARCH_LIMIT,
+  type FileRecord,
+  type Message,
+  type MessageOf,
+} from "../shared/protocol.ts";
+import type { IndexStore, PeerEntry, SearchPage } from "./index_store.ts";
+
+/** Limits a server enforces on every session. */
+export interface SessionLimits {
+  /** Time allowed to send HELLO after connecting. */
+  helloTimeoutMs: number;
+  /** Files accepted in one REGISTER. */
+  maxFilesPerRegister: number;
+  /** Files one peer may share in all. */
+  maxFilesPerPeer: number;
+  /** Longest description (keywords) in characters. */
+  maxDescriptionChars: number;
+  /** Longest query in characters. */
+  maxQueryChars: number;
+  /** Most results in one reply. */
+  maxResults: number;
+  /** Open connections the server accepts in all. */
+  maxConnections: number;
+  /** Open connections the server accepts from one address. */
+  maxConnectionsPerAddress: number;
+}
+
+/** Defaults for SessionLimits. */
+export const DEFAULT_LIMITS: SessionLimits = {
+  helloTimeoutMs: 10_000,
+  maxFilesPerRegister: 5_000,
+  maxFilesPerPeer: 100_000,
+  maxDescriptionChars: 1_000,
+  maxQueryChars: 500,
+  maxResults: 1_000,
+  maxConnections: 20_000,
+  maxConnectionsPerAddress: 256,
+};
+
+/** What the handlers need. */
+export interface RequestContext {
+  store: IndexStore;
+  limits: SessionLimits;
+}
+
+/** Answers one request from a peer that has said HELLO. Throws ProtocolError on a bad one. */
+export function onRequest(msg: Message, peer: PeerEntry, ctx: RequestContext): Message {
+  switch (msg.type) {
+    case "REGISTER":
+      return onRegister(msg, peer, ctx);
+    case "UNREGISTER":
+      return { type: "UNREGISTERED", status: "ok", ...ctx.store.unregister(peer.id, msg.names) };
+    case "SEARCH":
+      return onSearch(msg, ctx);
+    case "LOCATE": {
+      const result = ctx.store.locate(msg.sha256);
+      return found(result ? { results: [result], truncated: false } : null, msg.sha256);
+    }
+    case "LIST":
+      return found(ctx.store.list(clampLimit(msg.limit, ctx)), "");
+    default:
+      throw new ProtocolError("BAD_STATE", `${msg.type} is not a request the index server answers`);
+  }
+}
+
+function onRegister(msg: MessageOf<"REGISTER">, peer: PeerEntry, ctx: RequestContext): Message {
+  const { limits } = ctx;
+  if (msg.files.length > limits.maxFilesPerRegister) {
+    throw new ProtocolError(
+      "LIMIT",
+      `REGISTER holds ${msg.files.length} files; the limit is ${limits.maxFilesPerRegister}`,
+    );
+  }
+  if (peer.files.size + msg.files.length > limits.maxFilesPerPeer) {
+    throw new ProtocolError("LIMIT", `A peer may share at most ${limits.maxFilesPerPeer} files`);
+  }
+  for (const f of msg.files) checkRecord(f, limits);
+  return { type: "REGISTERED", status: "ok", ...ctx.store.register(peer.id, msg.files) };
+}
+
+function checkRecord(f: FileRecord, limits: SessionLimits): void {
+  if (!isValidSharedName(f.name)) {
+    throw new ProtocolError(
+      "BAD_MESSAGE",
+      `File name ${
+        JSON.stringify(f.name.slice(0, 80))
+      } is not a valid relative name (at most ${MAX_NAME_CHARS} characters)`,
+    );
+  }
+  if (f.description.length > limits.maxDescriptionChars) {
+    throw new ProtocolError(
+      "LIMIT",
+      `Description of ${f.name} is longer than ${limits.maxDescriptionChars} characters`,
+    );
+  }
+  if (f.type.length > 64) {
+    throw new ProtocolError("LIMIT", `Type of ${f.name} is longer than 64 characters`);
+  }
+}
+
+function onSearch(msg: MessageOf<"SEARCH">, ctx: RequestContext): Message {
+  if (msg.query.length > ctx.limits.maxQueryChars) {
+    throw new ProtocolError("LIMIT", `Query is longer than ${ctx.limits.maxQueryChars} characters`);
+  }
+  return found(ctx.store.search(msg.query, clampLimit(msg.limit, ctx)), msg.query);
+}
+
+function clampLimit(limit: number | undefined, ctx: RequestContext): number {
+  return Math.min(limit ?? DEFAULT_SEARCH_LIMIT, ctx.limits.maxResults);
+}
+
+function found(page: SearchPage | null, query: string): Message {
+  if (!page || page.results.length === 0) return { type: "NOT_FOUND", status: "not_found", query };
+  return { type: "FOUND", status: "ok", results: page.results, truncated: page.truncated };
+}
+
+/** Encodes a reply, dropping search results from the end until it fits in one frame. */
+export function fitReply(reply: Message, maxFrameBytes: number): Uint8Array {
+  let payload = encodeMessage(reply);
+  while (payload.length > maxFrameBytes && reply.type === "FOUND" && reply.results.length > 1) {
+    reply = {
+      ...reply,
+      results: reply.results.slice(0, reply.results.length >> 1),
+      truncated: true,
+    };
+    payload = encodeMessage(reply);
+  }
+  return payload;
+}
