@@ -172,7 +172,7 @@ export async function placeFile(partPath: string, dir: string, name: string): Pr
 
 function osMessage(err: unknown): string {
   return (err instanceof Error ? err.message : String(err)).replace(/\s*\(os error \d+\)/, "")
-    .replace(/: '.*'$/, "");
+    .replace(/: \w+ '.*'$/, "");
 }
 
 async function exists(path: string): Promise<boolean> {

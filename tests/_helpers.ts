@@ -237,13 +237,9 @@ export class Proc implements AsyncDisposable {
 /** Runs main.ts to completion and returns its exit code and output. */
 export async function runMain(
   args: string[],
-  options: { cwd?: string; stdinText?: string; script?: string } = {},
+  options: { cwd?: string; stdinText?: string; script?: string; env?: Record<string, string> } = {},
 ) {
-  await using p = new Proc(args, {
-    cwd: options.cwd,
-    stdin: options.stdinText !== undefined,
-    script: options.script,
-  });
+  await using p = new Proc(args, { ...options, stdin: options.stdinText !== undefined });
   if (options.stdinText !== undefined) {
     await p.write(options.stdinText);
     await p.closeStdin();
