@@ -115,6 +115,7 @@ Deno.test("the menu works with piped stdin: run a peer, search, download, quit",
   assert.match(r.stdout, /Saved .*lecture\.pdf \(2\.0 MiB, SHA-256 verified, from peer 1\)/);
   assert.match(r.stdout, /poem\.txt/, "show my shares lists the shared file");
   assert.deepEqual(await Deno.readFile(join(cwd.path, "downloads", "lecture.pdf")), BIG);
+  assert.ok(net.lines.some((l) => /peer 2 at .* left \(bye\)/.test(l)), "quit says BYE");
 });
 
 Deno.test("the menu runs an index server that stops on quit", async () => {

@@ -124,6 +124,30 @@ Deno.test("a connection that never says HELLO is closed after the HELLO timeout"
   }
 });
 
+Deno.test("a HELLO trickled one byte at a time past the deadline is cut off", async () => {
+  await using net = testServer({ limits: { helloTimeoutMs: 300 } });
+  const conn = await Deno.connect({ hostname: "127.0.0.1", port: net.port });
+  try {
+    const bytes = frame(HELLO);
+    const t0 = Date.now();
+    let cut = false;
+    for (const b of bytes) {
+      if (await conn.write(new Uint8Array([b])).then(() => false, () => true)) {
+        cut = true;
+        break;
+      }
+      await new Promise((r) => setTimeout(r, 40)); // the slow client's pace, not a wait for state
+      if (Date.now() - t0 > 2_000) break;
+    }
+    const closed = cut || (await conn.read(new Uint8Array(8)).catch(() => null)) === null;
+    assert.ok(closed, "the server closed the slow connection");
+    await waitFor(() => net.server.connectionCount === 0, "session gone");
+    assert.equal(net.server.store.peerCount, 0, "the slow client never joined");
+  } finally {
+    conn.close();
+  }
+});
+
 Deno.test("results per reply are capped and marked truncated", async () => {
   await using net = testServer({ limits: { maxResults: 5 } });
   const p = await IndexClient.connect(net.address, { port: 7000 });
