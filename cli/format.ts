@@ -24,10 +24,14 @@ export function formatResults(results: SearchResult[]): string[] {
 
 /** Table of holders: Peer ID, host:port, shared at. */
 export function formatHolders(peers: Holder[]): string[] {
-  const rows = peers.map((
-    p,
-  ) => [String(p.id), `${p.host}:${p.port}`, shortTime(p.sharedAt), p.name]);
-  const head = ["Peer ID", "Address", "Shared at (UTC)", "Name"];
+  const rows = peers.map((p) => [
+    String(p.id),
+    `${p.host}:${p.port}`,
+    shortTime(p.sharedAt),
+    p.rttMs === undefined ? "?" : `${p.rttMs} ms`,
+    p.name,
+  ]);
+  const head = ["Peer ID", "Address", "Shared at (UTC)", "Ping", "Name"];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
   return [head, ...rows].map((r) =>
     "  " + r.map((cell, c) => cell.padEnd(widths[c])).join("  ").trimEnd()

@@ -22,9 +22,14 @@ import { formatResults, shortTime } from "./format.ts";
 import { LineReader } from "./line_reader.ts";
 import { onShutdown } from "./shutdown.ts";
 import { downloadFile } from "../peer/downloader.ts";
+import { parseRate } from "../peer/rate_limiter.ts";
 
 const SERVER_FLAG = `  --server H:P        index server (default $SWAPMEET_SERVER or 127.0.0.1:1234)
   --secret S          private network secret (default $SWAPMEET_SECRET; none: open network)`;
+
+const UPLOAD_FLAGS =
+  `  --max-upload-rate R total upload rate, e.g. 500K, 10M (= 10 MB/s), 1G (default: unlimited)
+  --upload-slots N    downloaders served at once; others wait their turn (default 8)`;
 
 /** Help texts of the peer subcommands. */
 export const PEER_HELP = {
@@ -38,6 +43,7 @@ ${SERVER_FLAG}
   --port P            port to serve files on (default 0: any free port)
   --advertise HOST    address other peers should dial (default: as the server sees you)
   --name NAME         a name shown on the server's console
+${UPLOAD_FLAGS}
   -h, --help          show this help`,
   search: `Usage: swapmeet search WORDS... [--server H:P] [--json] [--limit N]
 
@@ -73,6 +79,7 @@ ${SERVER_FLAG}
   --out DIR           download folder (default downloads)
   --advertise HOST    address other peers should dial
   --name NAME         a name shown on the server's console
+${UPLOAD_FLAGS}
   -h, --help          show this help`,
 };
 
@@ -84,6 +91,8 @@ export async function shareCommand(args: string[]): Promise<number> {
     port: { type: "string" },
     advertise: { type: "string" },
     name: { type: "string" },
+    "max-upload-rate": { type: "string" },
+    "upload-slots": { type: "string" },
   }, "share");
   if (values.help) return help("share");
   if (positionals.length !== 1) {
@@ -95,6 +104,8 @@ export async function shareCommand(args: string[]): Promise<number> {
     log: (line) => console.log(line),
     shareDir: positionals[0],
     port: values.port === undefined ? 0 : parsePort(values.port, "--port"),
+    ...uploadSettings(values),
+    corruptUploads: Deno.env.get("SWAPMEET_TEST_CORRUPT") === "1",
     advertise: values.advertise,
     name: values.name,
   });
@@ -170,11 +181,17 @@ export async function getCommand(args: string[]): Promise<number> {
       outDir: values.out ?? "downloads",
       secret,
       peerId,
-      onProgress: (p) => progress.update(p.received, 1),
+      onProgress: (p) => progress.update(p.received, p.sources),
+      onNote: values.quiet ? undefined : (line) => {
+        progress.done();
+        console.error(line);
+      },
     });
     progress.done();
     if (!values.quiet) {
-      console.error(`Verified ${humanBytes(done.bytes)} from peer ${done.holder.id}.`);
+      console.error(
+        `Verified ${humanBytes(done.bytes)} (SHA-256) from ${plural(done.sources, "source")}.`,
+      );
     }
     console.log(done.path);
     return 0;
@@ -221,6 +238,8 @@ export async function peerCommand(args: string[]): Promise<number> {
     out: { type: "string" },
     advertise: { type: "string" },
     name: { type: "string" },
+    "max-upload-rate": { type: "string" },
+    "upload-slots": { type: "string" },
   }, "peer");
   if (values.help) return help("peer");
   if (positionals.length > 0) {
@@ -230,6 +249,7 @@ export async function peerCommand(args: string[]): Promise<number> {
     server: parseServerAddress(values.server),
     secret: parseSecret(values.secret),
     shareDir: values.share ?? "testing_files",
+    ...uploadSettings(values),
     port: values.port === undefined ? 0 : parsePort(values.port, "--port"),
     outDir: values.out ?? "downloads",
     advertise: values.advertise,
@@ -247,6 +267,24 @@ export interface PeerSettings {
   advertise?: string;
   name?: string;
   secret?: string;
+  maxUploadRate?: number;
+  uploadSlots?: number;
+}
+
+function uploadSettings(values: { "max-upload-rate"?: string; "upload-slots"?: string }) {
+  let maxUploadRate: number | undefined;
+  if (values["max-upload-rate"] !== undefined) {
+    try {
+      maxUploadRate = parseRate(values["max-upload-rate"]);
+    } catch (err) {
+      throw new UsageError(`--max-upload-rate: ${(err as Error).message}`);
+    }
+  }
+  const slots = values["upload-slots"];
+  return {
+    maxUploadRate,
+    uploadSlots: slots === undefined ? undefined : parseCount(slots, "--upload-slots"),
+  };
 }
 
 /** Shares a folder and runs the interactive menu until quit. */
@@ -272,7 +310,10 @@ function printResults(results: SearchResult[]): void {
   results.forEach((r, i) => {
     console.log(lines[i]);
     for (const p of r.peers) {
-      console.log(`       peer ${p.id}  ${p.host}:${p.port}  shared ${shortTime(p.sharedAt)} UTC`);
+      const rtt = p.rttMs === undefined ? "" : `  ping ${p.rttMs} ms`;
+      console.log(
+        `       peer ${p.id}  ${p.host}:${p.port}  shared ${shortTime(p.sharedAt)} UTC${rtt}`,
+      );
     }
   });
 }

@@ -1,24 +1,30 @@
 /**
- * Downloads a file from the peers that hold it into the downloads folder:
- * bytes go to `NAME.part`, which becomes `NAME` (or `NAME (1)` …) only after
- * size and SHA-256 match. An existing file is never overwritten.
+ * Downloads a file into the downloads folder from every peer that holds it:
+ * chunks verified on arrival go in place into `NAME.part`; the file gets its
+ * name (`NAME`, or `NAME (1)` …) only after the whole-file SHA-256 matches.
+ * An existing file is never overwritten; a stopped download resumes.
  * @module
  */
-import { createHash } from "node:crypto";
 import { join, resolve } from "node:path";
+import { chunkListMatches, chunkSizeFor } from "../shared/chunks.ts";
 import { MessageConnection } from "../shared/connection.ts";
 import { NotFoundError } from "../shared/errors.ts";
 import { numberedName, safeFileName } from "../shared/file_names.ts";
 import { sayHello } from "../shared/handshake.ts";
 import type { Holder, SearchResult } from "../shared/protocol.ts";
 import { dial } from "./dial.ts";
+import { PartFile } from "./part_file.ts";
+import { fetchChunks, LocalWriteError, SwarmError } from "./swarm.ts";
 
-/** Progress of one download, reported as bytes arrive. */
+export { LocalWriteError };
+
+/** Progress of one download, reported after each verified chunk. */
 export interface DownloadProgress {
+  /** Bytes verified so far (resumed ones included). */
   received: number;
   total: number;
-  /** The holder bytes are coming from. */
-  holder: Holder;
+  /** Holders sending right now. */
+  sources: number;
 }
 
 /** Options for downloadFile. */
@@ -31,23 +37,22 @@ export interface DownloadOptions {
   timeoutMs?: number;
   /** Private network secret. */
   secret?: string;
+  /** Most holders used at once (default 8, fastest first). */
+  maxSources?: number;
   onProgress?: (p: DownloadProgress) => void;
+  /** One-line notes: resuming, a holder dropped. */
+  onNote?: (line: string) => void;
 }
 
 /** A finished, verified download. */
 export interface DownloadResult {
   /** Absolute path of the written file. */
   path: string;
-  holder: Holder;
   bytes: number;
-}
-
-/** Writing to the local disk failed (full, not writable): no other holder can help. */
-export class LocalWriteError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "LocalWriteError";
-  }
+  /** Holders that were used. */
+  sources: number;
+  /** Bytes that were already verified from an earlier, stopped run. */
+  resumedBytes: number;
 }
 
 /** The download failed with every holder it tried. */
@@ -58,11 +63,82 @@ export class DownloadError extends Error {
   }
 }
 
-/** Downloads `file` from its holders, one after another until one succeeds. */
+/** Downloads `file` from its holders (fastest first), many at once when it has a chunk list. */
 export async function downloadFile(
   file: SearchResult,
   options: DownloadOptions,
 ): Promise<DownloadResult> {
+  const holders = pickHolders(file, options);
+  const outDir = resolve(options.outDir);
+  try {
+    await Deno.mkdir(outDir, { recursive: true });
+  } catch (err) {
+    throw new DownloadError(`Cannot create download folder ${outDir}: ${osMessage(err)}`);
+  }
+  const name = safeFileName(file.name, `download-${file.sha256.slice(0, 12)}`);
+  const chunkSize = file.chunkSize ?? chunkSizeFor(file.size);
+  let part: PartFile;
+  try {
+    part = await PartFile.open(outDir, name, { sha256: file.sha256, size: file.size, chunkSize });
+  } catch (err) {
+    throw new DownloadError(`Cannot write ${join(outDir, `${name}.part`)}: ${osMessage(err)}`);
+  }
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  try {
+    if (!part.hashes && file.chunkRoot) {
+      part.hashes = await fetchChunkList(file, holders, timeoutMs, options.secret);
+      await part.saveState();
+    }
+    if (part.resumedChunks > 0) {
+      const dropped = await part.recheckResumed();
+      options.onNote?.(
+        `Resuming ${file.name}: ${part.doneCount} of ${part.count} chunks already verified${
+          dropped ? ` (${dropped} failed the recheck)` : ""
+        }.`,
+      );
+    }
+    const resumedBytes = part.doneBytes;
+    let received = resumedBytes;
+    const swarm = {
+      timeoutMs,
+      secret: options.secret,
+      onChunk: (sources: number) => {
+        received = part.doneBytes;
+        options.onProgress?.({ received, total: file.size, sources });
+      },
+      onDrop: (h: Holder, reason: string) => options.onNote?.(`Dropped peer ${h.id}: ${reason}`),
+    };
+    options.onProgress?.({ received, total: file.size, sources: 0 });
+    let sources = holders.length;
+    if (part.hashes) {
+      await fetchChunks(part, file.sha256, holders, swarm);
+      if (await part.wholeHash() !== file.sha256) {
+        throw new DownloadError(
+          `Download of ${file.name} failed: every chunk matched but the whole-file SHA-256 did not; the chunk list was wrong`,
+        );
+      }
+    } else {
+      sources = await fetchFromOneAtATime(part, file, holders, swarm);
+    }
+    await part.close("done");
+    const path = await placeFile(part.partPath, outDir, name);
+    return { path, bytes: file.size, sources, resumedBytes };
+  } catch (err) {
+    if (err instanceof DownloadError) {
+      await part.close("discard");
+      throw err;
+    }
+    await part.close("keep");
+    if (err instanceof LocalWriteError) {
+      throw new DownloadError(
+        `Download of ${file.name} stopped: ${err.message} (the .part file is kept)`,
+      );
+    }
+    throw new DownloadError(`Download of ${file.name} failed. ${(err as Error).message}`);
+  }
+}
+
+function pickHolders(file: SearchResult, options: DownloadOptions): Holder[] {
   const holders = options.peerId === undefined
     ? file.peers
     : file.peers.filter((p) => p.id === options.peerId);
@@ -73,78 +149,65 @@ export async function downloadFile(
         : `Peer ${options.peerId} does not hold ${file.name}`,
     );
   }
-  const outDir = resolve(options.outDir);
-  try {
-    await Deno.mkdir(outDir, { recursive: true });
-  } catch (err) {
-    throw new DownloadError(`Cannot create download folder ${outDir}: ${osMessage(err)}`);
-  }
-  const name = safeFileName(file.name, `download-${file.sha256.slice(0, 12)}`);
-  const partPath = join(outDir, `${name}.part`);
-  const failures: string[] = [];
-  for (const holder of holders) {
-    try {
-      await fetchWhole(file, holder, partPath, options);
-      const path = await placeFile(partPath, outDir, name);
-      return { path, holder, bytes: file.size };
-    } catch (err) {
-      if (err instanceof LocalWriteError) {
-        throw new DownloadError(
-          `Download of ${file.name} stopped: ${err.message} (the .part file is kept)`,
-        );
-      }
-      failures.push(`peer ${holder.id} (${holder.host}:${holder.port}): ${(err as Error).message}`);
-    }
-  }
-  throw new DownloadError(`Download of ${file.name} failed. ${failures.join("; ")}`);
+  const rtt = (h: Holder) => h.rttMs ?? Number.MAX_SAFE_INTEGER;
+  return [...holders].sort((a, b) => rtt(a) - rtt(b)).slice(0, options.maxSources ?? 8);
 }
 
-async function fetchWhole(
+/** Asks holders in turn for the chunk list and keeps the first that matches the chunk root. */
+async function fetchChunkList(
   file: SearchResult,
-  holder: Holder,
-  partPath: string,
-  options: DownloadOptions,
-): Promise<void> {
-  const timeoutMs = options.timeoutMs ?? 15_000;
-  const conn = new MessageConnection(await dial(holder.host, holder.port, timeoutMs));
-  try {
-    await sayHello(conn, { port: 0 }, { secret: options.secret, timeoutMs });
-    await conn.send({ type: "DOWNLOAD", sha256: file.sha256 });
-    const header = await conn.expect(["FILE"], timeoutMs);
-    if (header.total !== file.size || header.size !== file.size) {
-      throw new DownloadError(`holder offers ${header.size} bytes, the index says ${file.size}`);
-    }
-    const hash = createHash("sha256");
-    let received = 0;
-    let out: Deno.FsFile;
+  holders: Holder[],
+  timeoutMs: number,
+  secret?: string,
+): Promise<string[]> {
+  const failures: string[] = [];
+  for (const h of holders) {
+    let conn: MessageConnection | undefined;
     try {
-      out = await Deno.open(partPath, { write: true, create: true, truncate: true });
+      conn = new MessageConnection(await dial(h.host, h.port, timeoutMs));
+      await sayHello(conn, { port: 0 }, { secret, timeoutMs });
+      await conn.send({ type: "CHUNKS", sha256: file.sha256 });
+      const list = await conn.expect(["CHUNK_LIST"], timeoutMs);
+      await conn.send({ type: "BYE" }).catch(() => {});
+      if (
+        chunkListMatches(list, {
+          size: file.size,
+          chunkSize: file.chunkSize!,
+          chunkRoot: file.chunkRoot!,
+        })
+      ) return list.hashes;
+      failures.push(
+        `peer ${h.id} (${h.host}:${h.port}): its chunk list does not match the file's chunk root`,
+      );
     } catch (err) {
-      throw new LocalWriteError(`cannot write ${partPath}: ${osMessage(err)}`);
-    }
-    try {
-      await conn.readBytes(header.size, async (chunk) => {
-        hash.update(chunk);
-        try {
-          for (let off = 0; off < chunk.length;) off += await out.write(chunk.subarray(off));
-        } catch (err) {
-          throw new LocalWriteError(`cannot write ${partPath}: ${osMessage(err)}`);
-        }
-        received += chunk.length;
-        options.onProgress?.({ received, total: file.size, holder });
-      }, timeoutMs);
+      failures.push(`peer ${h.id} (${h.host}:${h.port}): ${(err as Error).message}`);
     } finally {
-      out.close();
+      conn?.close();
     }
-    const digest = hash.digest("hex");
-    if (digest !== file.sha256) {
-      await Deno.remove(partPath).catch(() => {});
-      throw new DownloadError(`SHA-256 mismatch (got ${digest.slice(0, 12)}…), file discarded`);
-    }
-    await conn.send({ type: "BYE" }).catch(() => {});
-  } finally {
-    conn.close();
   }
+  throw new SwarmError(failures.join("; "));
+}
+
+/** Without a chunk list only the whole file can be checked: one holder at a time. */
+async function fetchFromOneAtATime(
+  part: PartFile,
+  file: SearchResult,
+  holders: Holder[],
+  swarm: Parameters<typeof fetchChunks>[3],
+): Promise<number> {
+  const failures: string[] = [];
+  for (const h of holders) {
+    try {
+      await fetchChunks(part, file.sha256, [h], swarm);
+      if (await part.wholeHash() === file.sha256) return 1;
+      failures.push(`peer ${h.id} (${h.host}:${h.port}): SHA-256 mismatch, its bytes discarded`);
+      part.reset();
+    } catch (err) {
+      if (err instanceof LocalWriteError) throw err;
+      failures.push((err as Error).message);
+    }
+  }
+  throw new SwarmError(failures.join("; "));
 }
 
 /**

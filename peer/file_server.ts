@@ -1,13 +1,16 @@
 /**
- * A peer's file server: answers DOWNLOAD requests for files it registered,
- * looked up by content hash (a request can never name a path).
+ * A peer's file server: answers CHUNKS and DOWNLOAD for files it registered,
+ * looked up by content hash (a request can never name a path), within its
+ * upload slots and rate limit.
  * @module
  */
 import { MessageConnection } from "../shared/connection.ts";
 import { ConnectionClosedError, errorMessage, ProtocolError } from "../shared/errors.ts";
 import { acceptHello } from "../shared/handshake.ts";
-import type { Message } from "../shared/protocol.ts";
+import type { MessageOf } from "../shared/protocol.ts";
+import { RateLimiter } from "./rate_limiter.ts";
 import type { SharedFile } from "./share_folder.ts";
+import { UploadSlots } from "./upload_slots.ts";
 
 /** Options for startFileServer. */
 export interface FileServerOptions {
@@ -22,6 +25,12 @@ export interface FileServerOptions {
   maxConnections?: number;
   /** Open connections accepted from one address (default 32). */
   maxConnectionsPerAddress?: number;
+  /** Downloader connections served at once; others get BUSY (default 8). */
+  uploadSlots?: number;
+  /** Total upload rate in bytes per second (default: unlimited). */
+  maxUploadRate?: number;
+  /** Test only: flip a byte in everything sent, to prove downloaders catch it. */
+  corrupt?: boolean;
 }
 
 /** A running file server. */
@@ -29,6 +38,8 @@ export interface FileServer {
   readonly addr: Deno.NetAddr;
   /** Number of transfers in progress. */
   readonly activeUploads: number;
+  /** Bytes of file data sent so far. */
+  readonly bytesSent: number;
   /** Stops accepting, cuts running transfers and waits for them. */
   close(): Promise<void>;
 }
@@ -46,12 +57,13 @@ export function startFileServer(
   });
   const idle = options.idleTimeoutMs ?? 60_000;
   const sessions = new Map<MessageConnection, Promise<void>>();
-  let active = 0;
-  let closing = false;
-
   const maxConnections = options.maxConnections ?? 256;
   const maxPerAddress = options.maxConnectionsPerAddress ?? 32;
   const perAddress = new Map<string, number>();
+  const slots = new UploadSlots<MessageConnection>(options.uploadSlots ?? 8);
+  const limiter = options.maxUploadRate ? new RateLimiter(options.maxUploadRate) : null;
+  const stats = { active: 0, bytesSent: 0 };
+  let closing = false;
 
   async function serve(conn: MessageConnection): Promise<void> {
     try {
@@ -62,16 +74,36 @@ export function startFileServer(
       await conn.send({ type: "HI", status: "ok", peerId: 0 });
       for (;;) {
         const msg = await conn.receive(idle);
-        if (msg === null) return;
-        if (msg.type === "BYE") return;
+        if (msg === null || msg.type === "BYE") return;
+        if (msg.type === "CHUNKS") {
+          const f = lookup(msg.sha256);
+          await conn.send(
+            f
+              ? {
+                type: "CHUNK_LIST",
+                status: "ok",
+                sha256: f.sha256,
+                size: f.size,
+                chunkSize: f.chunkSize,
+                hashes: f.chunkHashes,
+              }
+              : errorMessage("NOT_FOUND", `No file with SHA-256 ${msg.sha256} is shared here`),
+          );
+          continue;
+        }
         if (msg.type !== "DOWNLOAD") {
           throw new ProtocolError("BAD_STATE", `${msg.type} is not a request a peer answers`);
         }
-        active++;
+        const slot = slots.acquire(conn);
+        if (!slot.granted) {
+          await conn.send({ type: "BUSY", status: "busy", position: slot.position });
+          continue;
+        }
+        stats.active++;
         try {
-          await onDownload(conn, msg, lookup);
+          await onDownload(conn, msg, lookup(msg.sha256), limiter, stats, options.corrupt ?? false);
         } finally {
-          active--;
+          stats.active--;
         }
       }
     } catch (err) {
@@ -79,6 +111,7 @@ export function startFileServer(
         await conn.send(errorMessage(err.code, err.message)).catch(() => {});
       }
     } finally {
+      slots.release(conn);
       conn.close();
     }
   }
@@ -125,7 +158,10 @@ export function startFileServer(
   return {
     addr: listener.addr,
     get activeUploads() {
-      return active;
+      return stats.active;
+    },
+    get bytesSent() {
+      return stats.bytesSent;
     },
     async close() {
       if (closing) return;
@@ -141,10 +177,12 @@ export function startFileServer(
 /** Sends FILE and the requested bytes, or ERROR NOT_FOUND (the connection stays open). */
 async function onDownload(
   conn: MessageConnection,
-  msg: Extract<Message, { type: "DOWNLOAD" }>,
-  lookup: (sha256: string) => SharedFile | undefined,
+  msg: MessageOf<"DOWNLOAD">,
+  shared: SharedFile | undefined,
+  limiter: RateLimiter | null,
+  stats: { bytesSent: number },
+  corrupt: boolean,
 ): Promise<void> {
-  const shared = lookup(msg.sha256);
   let file: Deno.FsFile | undefined;
   try {
     if (shared) file = await Deno.open(shared.path).catch(() => undefined);
@@ -162,24 +200,22 @@ async function onDownload(
     const length = Math.min(msg.length ?? size - offset, size - offset);
     await conn.send({ type: "FILE", status: "ok", size: length, offset, total: size });
     if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
-    await sendBytes(conn, file, length);
+    let left = length;
+    const piece = limiter ? limiter.pieceBytes : SEND_BUFFER_BYTES;
+    const buf = new Uint8Array(Math.min(piece, Math.max(length, 1)));
+    let first = true;
+    while (left > 0) {
+      const n = await file.read(buf.subarray(0, Math.min(left, buf.length)));
+      if (n === null) throw new ConnectionClosedError("File ended early while sending");
+      if (corrupt && first) buf[0] ^= 0xff;
+      first = false;
+      await limiter?.take(n);
+      // writeRaw must finish before buf is reused.
+      await conn.writeRaw(buf.subarray(0, n));
+      stats.bytesSent += n;
+      left -= n;
+    }
   } finally {
     file?.close();
-  }
-}
-
-async function sendBytes(
-  conn: MessageConnection,
-  file: Deno.FsFile,
-  length: number,
-): Promise<void> {
-  let left = length;
-  const buf = new Uint8Array(Math.min(SEND_BUFFER_BYTES, Math.max(length, 1)));
-  while (left > 0) {
-    const n = await file.read(buf.subarray(0, Math.min(left, buf.length)));
-    if (n === null) throw new ConnectionClosedError("File ended early while sending");
-    // writeRaw must finish before buf is reused.
-    await conn.writeRaw(buf.subarray(0, n));
-    left -= n;
   }
 }

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import { formatHolders, formatResults } from "../cli/format.ts";
-import { humanBytes } from "../shared/text.ts";
+import { humanBytes, plural } from "../shared/text.ts";
 import { askWithDefault, type LineSource } from "../cli/line_reader.ts";
 import type { SearchResult } from "../shared/protocol.ts";
 import type { Peer } from "./peer.ts";
@@ -99,14 +99,15 @@ async function downloadChosen(peer: Peer, file: SearchResult, lines: LineSource)
   try {
     const done = await peer.download(file, {
       peerId,
-      onProgress: (p) => progress.update(p.received, 1),
+      onProgress: (p) => progress.update(p.received, p.sources),
+      onNote: (line) => {
+        progress.done();
+        console.log(line);
+      },
     });
     progress.done();
-    console.log(
-      `Saved ${done.path} (${
-        humanBytes(done.bytes)
-      }, SHA-256 verified, from peer ${done.holder.id})`,
-    );
+    const from = plural(done.sources, "source");
+    console.log(`Saved ${done.path} (${humanBytes(done.bytes)}, SHA-256 verified, from ${from})`);
   } catch (err) {
     progress.done();
     throw err;

@@ -1,15 +1,22 @@
 /**
  * The peer facade that the menu and the subcommands call: joins an index,
- * shares a folder, searches, downloads, leaves.
+ * shares a folder (kept in sync as it changes), searches, downloads from many
+ * holders at once, shares what it downloaded, leaves.
  * @module
  */
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
+import { chunkRoot } from "../shared/chunks.ts";
+import { fileType } from "../shared/file_names.ts";
 import type { SearchResult } from "../shared/protocol.ts";
+import { plural } from "../shared/text.ts";
 import { downloadFile, type DownloadOptions, type DownloadResult } from "./downloader.ts";
 import { type FileServer, startFileServer } from "./file_server.ts";
+import { hashFileChunks } from "./file_hasher.ts";
 import type { ResultPage, ServerAddress } from "./index_client.ts";
 import { IndexLink } from "./index_link.ts";
-import { scanShare, type SharedFile } from "./share_folder.ts";
+import { scanShare, type SharedFile, toRecord } from "./share_folder.ts";
+import { ShareSet } from "./share_set.ts";
+import { type ShareWatcher, watchShare } from "./share_watcher.ts";
 
 /** Options for Peer.start. */
 export interface PeerOptions {
@@ -31,46 +38,54 @@ export interface PeerOptions {
   secret?: string;
   /** First reconnection delay after losing the index server (default 1 s). */
   backoffInitialMs?: number;
-  /** Where status lines about the index server go. */
+  /** Downloader connections served at once (default 8). */
+  uploadSlots?: number;
+  /** Total upload rate, bytes per second (default unlimited). */
+  maxUploadRate?: number;
+  /** Keep the index in step with the share folder as it changes (default true). */
+  watch?: boolean;
+  /** Test only: corrupt uploads. */
+  corruptUploads?: boolean;
+  /** Where status lines go (index server lost or back, share changes, re-shares). */
   log?: (line: string) => void;
 }
 
 /** A peer on the network. */
 export class Peer {
-  /** Files this peer shares. */
-  readonly shares: SharedFile[];
   readonly outDir: string;
+  readonly #shares: ShareSet;
   readonly #index: IndexLink;
   readonly #fileServer: FileServer | null;
   readonly #options: PeerOptions;
+  #watcher: ShareWatcher | null = null;
   #closed = false;
 
   private constructor(
     index: IndexLink,
     fileServer: FileServer | null,
-    shares: SharedFile[],
+    shares: ShareSet,
     options: PeerOptions,
   ) {
     this.#index = index;
     this.#fileServer = fileServer;
-    this.shares = shares;
+    this.#shares = shares;
     this.outDir = resolve(options.outDir ?? "downloads");
     this.#options = options;
   }
 
   /** Scans the share (if any), starts serving it, joins the index and registers the files. */
   static async start(options: PeerOptions): Promise<Peer> {
-    const shares = options.shareDir === undefined ? [] : await scanShare(options.shareDir);
-    const bySha = new Map(shares.map((f) => [f.sha256, f]));
-    const fileServer = options.shareDir === undefined
-      ? null
-      : startFileServer((sha) => bySha.get(sha), {
-        hostname: options.hostname,
-        port: options.port ?? 0,
-        secret: options.secret,
-      });
+    const scan = options.shareDir === undefined ? null : await scanShare(options.shareDir);
+    const shares = new ShareSet(scan?.files ?? []);
+    const fileServer = scan === null ? null : startFileServer((sha) => shares.lookup(sha), {
+      hostname: options.hostname,
+      port: options.port ?? 0,
+      secret: options.secret,
+      uploadSlots: options.uploadSlots,
+      maxUploadRate: options.maxUploadRate,
+      corrupt: options.corruptUploads,
+    });
     try {
-      const records = shares.map(({ path: _path, ...record }) => record);
       const index = await IndexLink.start(options.server, {
         port: fileServer?.addr.port ?? 0,
         name: options.name,
@@ -79,12 +94,21 @@ export class Peer {
         secret: options.secret,
         backoffInitialMs: options.backoffInitialMs,
         log: options.log,
-      }, () => records);
-      return new Peer(index, fileServer, shares, options);
+      }, () => shares.records());
+      const peer = new Peer(index, fileServer, shares, options);
+      if (scan && options.watch !== false) {
+        peer.#watcher = watchShare(scan.root, () => peer.#rescan());
+      }
+      return peer;
     } catch (err) {
       await fileServer?.close();
       throw err;
     }
+  }
+
+  /** Files this peer shares (folder and completed downloads). */
+  get shares(): SharedFile[] {
+    return this.#shares.files;
   }
 
   /** The ID the index server gave this peer (new after a reconnection; 0 while away). */
@@ -117,28 +141,70 @@ export class Peer {
     return await this.#index.client.list(limit);
   }
 
-  /** Downloads a search result into the downloads folder. */
-  download(
+  /**
+   * Downloads a search result into the downloads folder, from every holder but
+   * this peer, and when sharing, registers the finished file as a new source.
+   */
+  async download(
     file: SearchResult,
     options: Omit<DownloadOptions, "outDir"> & { outDir?: string } = {},
   ): Promise<DownloadResult> {
-    // Never download from ourselves when someone else has the file.
     const others = file.peers.filter((p) => p.id !== this.peerId);
     const source = options.peerId === undefined && others.length > 0
       ? { ...file, peers: others }
       : file;
-    return downloadFile(source, {
+    const done = await downloadFile(source, {
       timeoutMs: this.#options.timeoutMs,
       secret: this.#options.secret,
       ...options,
       outDir: options.outDir ?? this.outDir,
     });
+    if (this.#fileServer) await this.#reshare(done.path, file).catch(() => {});
+    return done;
   }
 
-  /** Says BYE to the index, stops serving and cuts running uploads. */
+  /** Says BYE to the index, stops watching and serving, and cuts running uploads. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    await this.#watcher?.close();
     await Promise.all([this.#index.close(), this.#fileServer?.close()]);
+  }
+
+  async #reshare(path: string, file: SearchResult): Promise<void> {
+    const info = await Deno.stat(path);
+    const hashes = await hashFileChunks(path); // from the page cache: cheap, and proves what is on disk
+    if (hashes.sha256 !== file.sha256) return;
+    const entry = this.#shares.addDownloaded({
+      baseName: basename(path),
+      path,
+      type: fileType(path),
+      size: info.size,
+      mtime: Math.floor(info.mtime?.getTime() ?? 0),
+      sha256: hashes.sha256,
+      description: file.description,
+      chunkSize: hashes.chunkSize,
+      chunkRoot: chunkRoot(hashes.chunkHashes),
+      chunkHashes: hashes.chunkHashes,
+    });
+    if (this.#index.connected) await this.#index.client.register([toRecord(entry)]);
+    this.#options.log?.(`Sharing ${entry.name} as a new source.`);
+  }
+
+  async #rescan(): Promise<void> {
+    if (this.#closed || this.#options.shareDir === undefined) return;
+    const scan = await scanShare(this.#options.shareDir);
+    const { changed, removed } = this.#shares.applyScan(scan.files);
+    if (changed.length === 0 && removed.length === 0) return;
+    if (this.#index.connected) {
+      const client = this.#index.client;
+      if (removed.length > 0) await client.unregister(removed);
+      if (changed.length > 0) await client.register(changed.map(toRecord));
+    }
+    this.#options.log?.(
+      `Share folder changed: ${
+        plural(changed.length, "file")
+      } added or updated, ${removed.length} removed.`,
+    );
   }
 }

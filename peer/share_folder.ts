@@ -3,18 +3,32 @@
  * from its files.json.
  * @module
  */
-import { createHash } from "node:crypto";
 import { join, relative, resolve, sep } from "node:path";
 import { fileType, isValidSharedName } from "../shared/file_names.ts";
+import { chunkRoot } from "../shared/chunks.ts";
 import type { FileRecord } from "../shared/protocol.ts";
+import { hashFileChunks } from "./file_hasher.ts";
+import { HashCache } from "./hash_cache.ts";
 
 /** Name of the descriptions file inside a share folder. */
 export const DESCRIPTIONS_FILE = "files.json";
 
-/** A file this peer shares: its record plus where it lives on disk. */
+/** A file this peer shares: its record plus where it lives on disk and its chunk hashes. */
 export interface SharedFile extends FileRecord {
   /** Absolute path on disk. */
   path: string;
+  chunkSize: number;
+  chunkRoot: string;
+  chunkHashes: string[];
+}
+
+/** What a scan found. */
+export interface ShareScan {
+  /** Absolute real path of the share folder. */
+  root: string;
+  files: SharedFile[];
+  /** How many files had to be hashed (not found in the hash cache). */
+  hashed: number;
 }
 
 /** The share folder cannot be used (missing, not a folder, bad files.json). */
@@ -23,21 +37,6 @@ export class ShareFolderError extends Error {
     super(message);
     this.name = "ShareFolderError";
   }
-}
-
-const HASH_BUFFER_BYTES = 1024 * 1024;
-
-/** SHA-256 of a whole file, as 64 hex digits. */
-export async function hashFile(path: string): Promise<string> {
-  using file = await Deno.open(path);
-  const hash = createHash("sha256");
-  const buf = new Uint8Array(HASH_BUFFER_BYTES);
-  for (;;) {
-    const n = await file.read(buf);
-    if (n === null) break;
-    hash.update(buf.subarray(0, n));
-  }
-  return hash.digest("hex");
 }
 
 /** Checks that `dir` is a folder and returns its absolute real path. */
@@ -104,7 +103,8 @@ export async function writeDescriptions(
 export function isIgnored(relName: string): boolean {
   const segments = relName.split("/");
   if (segments.some((s) => s.startsWith("."))) return true;
-  return relName === DESCRIPTIONS_FILE || relName.endsWith(".part");
+  return relName === DESCRIPTIONS_FILE || relName.endsWith(".part") ||
+    relName.endsWith(".part.json");
 }
 
 /** Lists the shareable files below `root` (an absolute real path), without hashing them. */
@@ -141,27 +141,54 @@ export async function listShareFiles(
   return out;
 }
 
-/** Scans and hashes every shareable file below `dir`, with keywords from files.json. */
-export async function scanShare(dir: string): Promise<SharedFile[]> {
+/** Scans every shareable file below `dir`, hashing only what the hash cache does not know. */
+export async function scanShare(dir: string): Promise<ShareScan> {
   const root = await openShareFolder(dir);
   const descriptions = await readDescriptions(root);
+  const cache = new HashCache(root);
+  await cache.load();
   const files: SharedFile[] = [];
+  let hashed = 0;
   for (const f of await listShareFiles(root)) {
-    let sha256: string;
-    try {
-      sha256 = await hashFile(f.path);
-    } catch {
-      continue; // unreadable or removed meanwhile: not shared
+    const mtime = Math.floor(f.mtime);
+    let hashes = cache.get(f.name, f.size, mtime);
+    if (!hashes) {
+      try {
+        hashes = await hashFileChunks(f.path);
+      } catch {
+        continue; // unreadable or removed meanwhile: not shared
+      }
+      cache.set(f.name, f.size, mtime, hashes);
+      hashed++;
     }
     files.push({
       name: f.name,
       path: f.path,
       type: fileType(f.name),
       size: f.size,
-      mtime: Math.floor(f.mtime),
-      sha256,
+      mtime,
+      sha256: hashes.sha256,
       description: descriptions.get(f.name) ?? "",
+      chunkSize: hashes.chunkSize,
+      chunkRoot: chunkRoot(hashes.chunkHashes),
+      chunkHashes: hashes.chunkHashes,
     });
   }
-  return files;
+  cache.retain(new Set(files.map((f) => f.name)));
+  await cache.save();
+  return { root, files, hashed };
+}
+
+/** The record registered with the index for a shared file. */
+export function toRecord(f: SharedFile): FileRecord {
+  return {
+    name: f.name,
+    type: f.type,
+    size: f.size,
+    mtime: f.mtime,
+    sha256: f.sha256,
+    description: f.description,
+    chunkSize: f.chunkSize,
+    chunkRoot: f.chunkRoot,
+  };
 }

@@ -14,6 +14,7 @@ type Field =
   | "strings"
   | "results"
   | "holders"
+  | "hashes"
   | "ok"
   | "sha256"; // also any 32-byte value in hex: nonces and HMAC proofs
 /** A field spec: its kind, and whether it may be absent. */
@@ -26,6 +27,8 @@ const FILE_RECORD: Spec = {
   mtime: "uint",
   sha256: "sha256",
   description: "string",
+  chunkSize: "uint?",
+  chunkRoot: "sha256?",
 };
 const HOLDER: Spec = {
   id: "uint",
@@ -56,6 +59,9 @@ const SCHEMAS: Record<MessageType, Spec> = {
   BYE: { status: "string?" },
   DOWNLOAD: { sha256: "sha256", offset: "uint?", length: "uint?" },
   FILE: { status: "ok", size: "uint", offset: "uint", total: "uint" },
+  CHUNKS: { sha256: "sha256" },
+  CHUNK_LIST: { status: "ok", sha256: "sha256", size: "uint", chunkSize: "uint", hashes: "hashes" },
+  BUSY: { status: "string", position: "uint" },
   ERROR: { status: "string", code: "string", message: "string" },
 };
 
@@ -120,6 +126,8 @@ function checkField(value: unknown, kind: Field, where: string): boolean {
       return typeof value === "string" && SHA256.test(value);
     case "strings":
       return Array.isArray(value) && value.every((v) => typeof v === "string");
+    case "hashes":
+      return Array.isArray(value) && value.every((v) => typeof v === "string" && SHA256.test(v));
     case "files":
       return checkArray(value, FILE_RECORD, where);
     case "holders":

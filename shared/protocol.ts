@@ -44,6 +44,10 @@ export interface FileRecord {
   sha256: string;
   /** Free-text keywords from files.json; may be empty. */
   description: string;
+  /** Chunk size in bytes (a power of two, at least 1 MiB); see shared/chunks.ts. */
+  chunkSize?: number;
+  /** SHA-256 over the concatenated 32-byte chunk hashes, hex. */
+  chunkRoot?: string;
 }
 
 /** One holder of a file, as the index server reports it. */
@@ -197,6 +201,28 @@ export interface FileMessage {
   /** Size of the whole file. */
   total: number;
 }
+/** Peer to peer: asks for the per-chunk hashes of a file. */
+export interface ChunksMessage {
+  type: "CHUNKS";
+  sha256: string;
+}
+/** Answer to CHUNKS. */
+export interface ChunkListMessage {
+  type: "CHUNK_LIST";
+  status: "ok";
+  sha256: string;
+  size: number;
+  chunkSize: number;
+  /** SHA-256 of each chunk, hex, in order. */
+  hashes: string[];
+}
+/** Answer to DOWNLOAD when every upload slot is taken; ask again later. */
+export interface BusyMessage {
+  type: "BUSY";
+  status: "busy";
+  /** This connection's place in the holder's queue (1 = next). */
+  position: number;
+}
 /** A request failed; for protocol errors the connection closes after it. */
 export interface ErrorMessage {
   type: "ERROR";
@@ -226,6 +252,9 @@ export type Message =
   | ByeMessage
   | DownloadMessage
   | FileMessage
+  | ChunksMessage
+  | ChunkListMessage
+  | BusyMessage
   | ErrorMessage;
 
 /** The `type` strings of all messages. */

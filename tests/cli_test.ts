@@ -112,7 +112,7 @@ Deno.test("the menu works with piped stdin: run a peer, search, download, quit",
   assert.match(r.stdout, /1 - Run index server\n2 - Run peer/);
   assert.match(r.stdout, /Peer 2: sharing 1 file from/);
   assert.match(r.stdout, /1\. notes\/lecture\.pdf\s+2\.0 MiB\s+1 source/);
-  assert.match(r.stdout, /Saved .*lecture\.pdf \(2\.0 MiB, SHA-256 verified, from peer 1\)/);
+  assert.match(r.stdout, /Saved .*lecture\.pdf \(2\.0 MiB, SHA-256 verified, from 1 source\)/);
   assert.match(r.stdout, /poem\.txt/, "show my shares lists the shared file");
   assert.deepEqual(await Deno.readFile(join(cwd.path, "downloads", "lecture.pdf")), BIG);
   assert.ok(net.lines.some((l) => /peer 2 at .* left \(bye\)/.test(l)), "quit says BYE");

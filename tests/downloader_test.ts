@@ -5,46 +5,69 @@ import { MessageConnection } from "../shared/connection.ts";
 import { errorMessage } from "../shared/errors.ts";
 import { acceptHello } from "../shared/handshake.ts";
 import type { Holder, SearchResult } from "../shared/protocol.ts";
+import { createHash } from "node:crypto";
+import { chunkCount, chunkRoot, chunkSizeFor } from "../shared/chunks.ts";
 import { randomBytes, sha256Hex, tempDir } from "./_helpers.ts";
 
-const CONTENT = randomBytes(300_000, 11);
+const CONTENT = randomBytes(3 * 1024 * 1024 + 300_000, 11);
+const CHUNK = chunkSizeFor(CONTENT.length);
+const HASHES = Array.from(
+  { length: chunkCount(CONTENT.length, CHUNK) },
+  (_, i) => createHash("sha256").update(CONTENT.subarray(i * CHUNK, (i + 1) * CHUNK)).digest("hex"),
+);
 
-type Behaviour = "good" | "truncate" | "corrupt" | "notfound" | "wrongsize";
+type Behaviour = "good" | "truncate" | "corrupt" | "notfound" | "wrongsize" | "badlist";
 
 /** A holder on port 0 that misbehaves on purpose. Counts the connections it gets. */
 function fakeHolder(behaviour: Behaviour, id: number) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const conns = new Set<MessageConnection>();
   let connections = 0;
+  const serve = async (conn: MessageConnection) => {
+    await acceptHello(conn, { timeoutMs: 5_000 });
+    await conn.send({ type: "HI", status: "ok", peerId: 0 });
+    for (;;) {
+      const req = await conn.expect(["DOWNLOAD", "CHUNKS", "BYE"], 5_000);
+      if (req.type === "BYE") return;
+      if (behaviour === "notfound") {
+        return await conn.send(errorMessage("NOT_FOUND", "No longer shared"));
+      }
+      if (req.type === "CHUNKS") {
+        const hashes = behaviour === "badlist" ? HASHES.map(() => "0".repeat(64)) : HASHES;
+        await conn.send({
+          type: "CHUNK_LIST",
+          status: "ok",
+          sha256: req.sha256,
+          size: CONTENT.length,
+          chunkSize: CHUNK,
+          hashes,
+        });
+        continue;
+      }
+      const offset = req.offset ?? 0;
+      const length = req.length ?? CONTENT.length;
+      if (behaviour === "wrongsize") {
+        return await conn.send({
+          type: "FILE",
+          status: "ok",
+          size: length + 1,
+          offset,
+          total: CONTENT.length,
+        });
+      }
+      await conn.send({ type: "FILE", status: "ok", size: length, offset, total: CONTENT.length });
+      const bytes = CONTENT.slice(offset, offset + length);
+      if (behaviour === "truncate") return await conn.writeRaw(bytes.subarray(0, length / 2));
+      if (behaviour === "corrupt") bytes[1234] ^= 0xff;
+      await conn.writeRaw(bytes);
+    }
+  };
   const loop = (async () => {
     for await (const tcp of listener) {
       connections++;
       const conn = new MessageConnection(tcp);
       conns.add(conn);
-      (async () => {
-        await acceptHello(conn, { timeoutMs: 5_000 });
-        await conn.send({ type: "HI", status: "ok", peerId: 0 });
-        await conn.expect(["DOWNLOAD"]);
-        const size = CONTENT.length;
-        if (behaviour === "notfound") {
-          return await conn.send(errorMessage("NOT_FOUND", "No longer shared"));
-        }
-        if (behaviour === "wrongsize") {
-          return await conn.send({
-            type: "FILE",
-            status: "ok",
-            size: size + 1,
-            offset: 0,
-            total: size + 1,
-          });
-        }
-        await conn.send({ type: "FILE", status: "ok", size, offset: 0, total: size });
-        if (behaviour === "truncate") return await conn.writeRaw(CONTENT.subarray(0, size / 2));
-        const bytes = CONTENT.slice();
-        if (behaviour === "corrupt") bytes[1234] ^= 0xff;
-        await conn.writeRaw(bytes);
-        await conn.receive(5_000).catch(() => {});
-      })().catch(() => {}).finally(() => conn.close());
+      serve(conn).catch(() => {}).finally(() => conn.close());
     }
   })();
   const holder: Holder = {
@@ -74,8 +97,8 @@ function unreachable(id: number): Holder {
   return { id, host: "127.0.0.1", port, sharedAt: "2026-01-01T00:00:00Z", name: "data.bin" };
 }
 
-async function fileOf(peers: Holder[]): Promise<SearchResult> {
-  return {
+async function fileOf(peers: Holder[], withChunks = true): Promise<SearchResult> {
+  const base = {
     name: "data.bin",
     type: "bin",
     size: CONTENT.length,
@@ -84,6 +107,7 @@ async function fileOf(peers: Holder[]): Promise<SearchResult> {
     description: "",
     peers,
   };
+  return withChunks ? { ...base, chunkSize: CHUNK, chunkRoot: chunkRoot(HASHES) } : base;
 }
 
 Deno.test("each failing holder is skipped with a reason and the next one delivers the file", async () => {
@@ -101,9 +125,10 @@ Deno.test("each failing holder is skipped with a reason and the next one deliver
     wrongsize.holder,
     good.holder,
   ]);
-  const done = await downloadFile(file, { outDir: out.path });
-  assert.equal(done.holder.id, 6);
+  const notes: string[] = [];
+  const done = await downloadFile(file, { outDir: out.path, onNote: (l) => notes.push(l) });
   assert.deepEqual(await Deno.readFile(done.path), CONTENT);
+  assert.equal(done.sources, 6);
   assert.deepEqual(
     [...Deno.readDirSync(out.path)].map((e) => e.name),
     ["data.bin"],
@@ -128,10 +153,13 @@ Deno.test("when every holder fails, one line names each reason and no file appea
     assert.ok(e instanceof DownloadError);
     assert.ok(!e.message.includes("\n"));
     assert.match(e.message, /peer 1 \(.*\): Cannot reach .*: connection refused/);
-    assert.match(e.message, /peer 2 \(.*\): Connection closed with 150000 bytes to go/);
-    assert.match(e.message, /peer 3 \(.*\): SHA-256 mismatch/);
+    assert.match(e.message, /peer 2 \(.*\): Connection closed with \d+ bytes to go/);
+    assert.match(
+      e.message,
+      /peer 3 \(.*\): sent chunk \d+ with a wrong SHA-256; dropped for this download/,
+    );
     assert.match(e.message, /peer 4 \(.*\): No longer shared/);
-    assert.match(e.message, /peer 5 \(.*\): holder offers 300001 bytes, the index says 300000/);
+    assert.match(e.message, /peer 5 \(.*\): sent bytes \d+\+\d+ for a request of \d+\+\d+/);
     return true;
   });
   const left = [...Deno.readDirSync(out.path)].map((e) => e.name);
@@ -144,11 +172,14 @@ Deno.test("a full disk stops the download at once with a clear message", async (
   await using out = await tempDir();
   await Deno.symlink("/dev/full", join(out.path, "data.bin.part"));
   const file = await fileOf([good.holder, spare.holder]);
-  await assert.rejects(
-    () => downloadFile(file, { outDir: out.path }),
-    /stopped: cannot write .*data\.bin\.part: No space left on device/,
-  );
-  assert.equal(spare.connections, 0, "no other holder is tried for a local failure");
+  await assert.rejects(() => downloadFile(file, { outDir: out.path }), (e: Error) => {
+    assert.match(
+      e.message,
+      /^Download of data\.bin stopped: cannot write .*data\.bin\.part: No space left on device/,
+    );
+    assert.ok(!/peer \d/.test(e.message), "a local failure is not blamed on holders");
+    return true;
+  });
 });
 
 Deno.test("an output folder that cannot be created is a one-line error", async () => {

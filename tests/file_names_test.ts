@@ -106,7 +106,7 @@ Deno.test("symlinks leading outside the share are not shared; links inside are",
   await Deno.symlink(join(outside.path, "dir"), join(share.path, "leakdir"));
   await Deno.symlink(join(share.path, "plain.txt"), join(share.path, "alias.txt"));
   await Deno.symlink("/nonexistent/target", join(share.path, "dangling.txt"));
-  const files = await scanShare(share.path);
+  const { files } = await scanShare(share.path);
   assert.deepEqual(files.map((f) => f.name), ["alias.txt", "plain.txt", "sub/deep.txt"]);
   assert.equal(files[1].sha256, await sha256Hex(new TextEncoder().encode("plain")));
 });

@@ -149,6 +149,9 @@ Deno.test("fuzz: a peer's file server survives hostile connections and still ser
     mtime: 0,
     sha256: sha,
     description: "",
+    chunkSize: 1 << 20,
+    chunkRoot: sha,
+    chunkHashes: [sha],
   };
   const fs = startFileServer((s) => (s === sha ? shared : undefined), {
     hostname: "127.0.0.1",

@@ -46,7 +46,7 @@ Deno.test("two sharing peers: FOUND lists both holders, download is byte-identic
     );
 
     const done = await c.download(hit, { peerId: 2 });
-    assert.deepEqual(done.holder.id, 2);
+    assert.deepEqual(done.sources, 1);
     assert.deepEqual(done.path, join(out.path, "song.mp3"));
     assert.deepEqual(await Deno.readFile(done.path), SONG);
     const again = await c.download(hit);

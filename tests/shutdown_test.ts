@@ -1,11 +1,10 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
 import { IndexClient } from "../peer/index_client.ts";
 import { NotConnectedError } from "../peer/index_link.ts";
 import { Peer } from "../peer/peer.ts";
 import { startIndexServer } from "../server/index_server.ts";
 import { MessageConnection } from "../shared/connection.ts";
-import { acceptHello, sayHello } from "../shared/handshake.ts";
+import { sayHello } from "../shared/handshake.ts";
 import { Proc, randomBytes, runMain, sha256Hex, tempDir, waitFor } from "./_helpers.ts";
 
 Deno.test("peers hear SHUTDOWN, keep serving, and re-register when the server is back", async () => {
@@ -117,58 +116,5 @@ Deno.test("a share process exits promptly on SIGTERM with an upload in flight", 
     await server.waitFor(/peer 1 at .* left \(bye\)/);
   } finally {
     conn.close();
-  }
-});
-
-Deno.test("a get killed mid-transfer keeps its .part file", async () => {
-  await using out = await tempDir();
-  // A holder that sends the header and half of the bytes, then stalls.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const stalled = (async () => {
-    const conn = new MessageConnection(await listener.accept());
-    await acceptHello(conn, { timeoutMs: 5_000 });
-    await conn.send({ type: "HI", status: "ok", peerId: 0 });
-    await conn.expect(["DOWNLOAD"]);
-    await conn.send({ type: "FILE", status: "ok", size: 1000, offset: 0, total: 1000 });
-    await conn.writeRaw(new Uint8Array(500).fill(7));
-    return conn;
-  })();
-  await using net = (await import("./_helpers.ts")).testServer();
-  const fake = await IndexClient.connect(net.address, { port: listener.addr.port });
-  await fake.register([{
-    name: "half.bin",
-    type: "bin",
-    size: 1000,
-    mtime: 0,
-    sha256: "d".repeat(64),
-    description: "",
-  }]);
-  await using get = new Proc([
-    "get",
-    "half.bin",
-    "--server",
-    `127.0.0.1:${net.port}`,
-    "--out",
-    out.path,
-  ]);
-  const conn = await stalled;
-  try {
-    await waitFor(
-      async () =>
-        (await Deno.stat(join(out.path, "half.bin.part")).catch(() => null))?.size === 500,
-      "500 bytes on disk",
-    );
-    get.kill("SIGTERM");
-    await get.status(10_000);
-    assert.equal((await Deno.stat(join(out.path, "half.bin.part"))).size, 500, ".part stays");
-    assert.equal(
-      await Deno.stat(join(out.path, "half.bin")).catch(() => null),
-      null,
-      "no final file",
-    );
-  } finally {
-    conn.close();
-    listener.close();
-    await fake.bye();
   }
 });

@@ -1,0 +1,256 @@
+/**
+ * A download in progress: `NAME.part` holds the bytes, written in place chunk
+ * by chunk, and `NAME.part.json` records which chunks are verified, so a
+ * download stopped at any point (even by a crash) resumes where it was.
+ * Verified chunks also feed the whole-file SHA-256 in order, so the final
+ * check needs no second pass over bytes already in memory.
+ * @module
+ */
+import { createHash, type Hash } from "node:crypto";
+import { join } from "node:path";
+import { chunkCount, chunkRange } from "../shared/chunks.ts";
+
+/** What identifies the file being downloaded. */
+export interface PartTarget {
+  sha256: string;
+  size: number;
+  chunkSize: number;
+}
+
+interface State {
+  version: 1;
+  sha256: string;
+  size: number;
+  chunkSize: number;
+  hashes: string[] | null;
+  done: string; // bitmap, base64
+}
+
+const HELD_BYTES_MAX = 64 * 1024 * 1024;
+const SAVE_EVERY_MS = 500;
+
+/** The `.part` file and its state. */
+export class PartFile {
+  readonly partPath: string;
+  readonly statePath: string;
+  readonly target: PartTarget;
+  readonly count: number;
+  /** Per-chunk SHA-256 when known (from a verified chunk list). */
+  hashes: string[] | null;
+  /** Chunks found verified at open (resumed). */
+  readonly resumedChunks: number;
+  readonly #done: Uint8Array;
+  readonly #file: Deno.FsFile;
+  #writing: Promise<unknown> = Promise.resolve();
+  #whole: Hash = createHash("sha256");
+  #cursor = 0;
+  readonly #held = new Map<number, Uint8Array>();
+  #heldBytes = 0;
+  #doneCount = 0;
+  #saveTimer: ReturnType<typeof setTimeout> | undefined;
+  #closed = false;
+
+  private constructor(
+    partPath: string,
+    target: PartTarget,
+    file: Deno.FsFile,
+    state: State | null,
+  ) {
+    this.partPath = partPath;
+    this.statePath = `${partPath}.json`;
+    this.target = target;
+    this.count = chunkCount(target.size, target.chunkSize);
+    this.#file = file;
+    this.hashes = state?.hashes ?? null;
+    this.#done = state
+      ? fromBase64(state.done, this.count)
+      : new Uint8Array(Math.ceil(this.count / 8));
+    for (let i = 0; i < this.count; i++) if (this.isDone(i)) this.#doneCount++;
+    this.resumedChunks = this.#doneCount;
+  }
+
+  /**
+   * Opens `NAME.part` in `dir` for `target`, resuming when its state file is
+   * for the same content. A `.part` that belongs to other content is left alone
+   * and `NAME.<sha8>.part` is used instead.
+   */
+  static async open(dir: string, name: string, target: PartTarget): Promise<PartFile> {
+    for (const candidate of [`${name}.part`, `${name}.${target.sha256.slice(0, 8)}.part`]) {
+      const partPath = join(dir, candidate);
+      const state = await readState(`${partPath}.json`);
+      const mine = state && state.sha256 === target.sha256 && state.size === target.size &&
+        state.chunkSize === target.chunkSize;
+      if (state && !mine) continue; // another file's download: never touch it
+      const file = await Deno.open(partPath, { read: true, write: true, create: true });
+      // Pre-size (and cut a stale longer file); writes report real disk errors anyway.
+      await file.truncate(target.size).catch(() => {});
+      return new PartFile(partPath, target, file, mine ? state : null);
+    }
+    throw new Error(`Two other downloads already use the name ${name}.part`);
+  }
+
+  /** Whether chunk `i` is verified and written. */
+  isDone(i: number): boolean {
+    return (this.#done[i >> 3] & (1 << (i & 7))) !== 0;
+  }
+
+  /** Verified chunks so far. */
+  get doneCount(): number {
+    return this.#doneCount;
+  }
+
+  /** Bytes in verified chunks. */
+  get doneBytes(): number {
+    let bytes = 0;
+    for (let i = 0; i < this.count; i++) {
+      if (this.isDone(i)) bytes += chunkRange(i, this.target.size, this.target.chunkSize).length;
+    }
+    return bytes;
+  }
+
+  /** Re-reads chunks recorded as done and forgets those whose hash no longer matches. */
+  async recheckResumed(): Promise<number> {
+    if (!this.hashes) return 0;
+    let dropped = 0;
+    for (let i = 0; i < this.count; i++) {
+      if (!this.isDone(i)) continue;
+      const bytes = await this.#readChunk(i);
+      if (createHash("sha256").update(bytes).digest("hex") !== this.hashes[i]) {
+        this.#done[i >> 3] &= ~(1 << (i & 7));
+        this.#doneCount--;
+        dropped++;
+      }
+    }
+    return dropped;
+  }
+
+  /** Writes a verified chunk in place and records it (state saved within 0.5 s). */
+  async writeChunk(i: number, bytes: Uint8Array): Promise<void> {
+    const { offset } = chunkRange(i, this.target.size, this.target.chunkSize);
+    const write = this.#writing.then(async () => {
+      await this.#file.seek(offset, Deno.SeekMode.Start);
+      for (let off = 0; off < bytes.length;) off += await this.#file.write(bytes.subarray(off));
+    });
+    this.#writing = write.catch(() => {});
+    await write;
+    if (this.isDone(i)) return;
+    this.#done[i >> 3] |= 1 << (i & 7);
+    this.#doneCount++;
+    this.#feed(i, bytes);
+    this.#saveTimer ??= setTimeout(() => {
+      this.#saveTimer = undefined;
+      if (!this.#closed) this.saveState().catch(() => {});
+    }, SAVE_EVERY_MS);
+  }
+
+  /** Writes the state file now. */
+  async saveState(): Promise<void> {
+    const state: State = {
+      version: 1,
+      sha256: this.target.sha256,
+      size: this.target.size,
+      chunkSize: this.target.chunkSize,
+      hashes: this.hashes,
+      done: toBase64(this.#done),
+    };
+    const tmp = `${this.statePath}.tmp`;
+    await Deno.writeTextFile(tmp, JSON.stringify(state));
+    await Deno.rename(tmp, this.statePath);
+  }
+
+  /** Finishes the whole-file SHA-256 (reading from disk only what is not in memory). */
+  async wholeHash(): Promise<string> {
+    await this.#writing;
+    for (; this.#cursor < this.count; this.#cursor++) {
+      const held = this.#held.get(this.#cursor);
+      this.#whole.update(held ?? await this.#readChunk(this.#cursor));
+      this.#held.delete(this.#cursor);
+    }
+    return this.#whole.digest("hex");
+  }
+
+  /** Forgets every chunk: the bytes written turned out wrong as a whole. */
+  reset(): void {
+    this.#done.fill(0);
+    this.#doneCount = 0;
+    this.#whole = createHash("sha256");
+    this.#cursor = 0;
+    this.#held.clear();
+    this.#heldBytes = 0;
+  }
+
+  /**
+   * Closes the file (once). `keep`: write the state for a later resume;
+   * `done`: remove the state (the download is complete); `discard`: remove the
+   * state and the bytes (they are wrong).
+   */
+  async close(how: "keep" | "done" | "discard"): Promise<void> {
+    // (an empty download is discarded even when asked to keep it)
+    if (this.#closed) return;
+    this.#closed = true;
+    clearTimeout(this.#saveTimer);
+    this.#saveTimer = undefined;
+    await this.#writing;
+    this.#file.close();
+    // Nothing verified yet: nothing worth keeping either.
+    if (how === "keep" && this.#doneCount === 0) how = "discard";
+    if (how === "keep") await this.saveState().catch(() => {});
+    else await Deno.remove(this.statePath).catch(() => {});
+    if (how === "discard") await Deno.remove(this.partPath).catch(() => {});
+  }
+
+  #feed(i: number, bytes: Uint8Array): void {
+    if (i === this.#cursor) {
+      this.#whole.update(bytes);
+      this.#cursor++;
+      for (let held = this.#held.get(this.#cursor); held; held = this.#held.get(this.#cursor)) {
+        this.#whole.update(held);
+        this.#held.delete(this.#cursor);
+        this.#heldBytes -= held.length;
+        this.#cursor++;
+      }
+    } else if (i > this.#cursor && this.#heldBytes + bytes.length <= HELD_BYTES_MAX) {
+      this.#held.set(i, bytes);
+      this.#heldBytes += bytes.length;
+    }
+  }
+
+  async #readChunk(i: number): Promise<Uint8Array> {
+    const { offset, length } = chunkRange(i, this.target.size, this.target.chunkSize);
+    const out = new Uint8Array(length);
+    await this.#writing;
+    await this.#file.seek(offset, Deno.SeekMode.Start);
+    for (let off = 0; off < length;) {
+      const n = await this.#file.read(out.subarray(off));
+      if (n === null) break;
+      off += n;
+    }
+    return out;
+  }
+}
+
+async function readState(path: string): Promise<State | null> {
+  try {
+    const s = JSON.parse(await Deno.readTextFile(path));
+    return s?.version === 1 && typeof s.sha256 === "string" && typeof s.done === "string"
+      ? s
+      : null;
+  } catch {
+    return null;
+  }
+}
+
+function toBase64(bytes: Uint8Array): string {
+  let s = "";
+  for (const b of bytes) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+function fromBase64(text: string, count: number): Uint8Array {
+  const out = new Uint8Array(Math.ceil(count / 8));
+  try {
+    const raw = atob(text);
+    for (let i = 0; i < Math.min(raw.length, out.length); i++) out[i] = raw.charCodeAt(i);
+  } catch { /* damaged state: start over */ }
+  return out;
+}

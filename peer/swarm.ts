@@ -1,0 +1,166 @@
+/**
+ * Fetches the missing chunks of a PartFile from many holders at once: one
+ * connection per holder with a few requests in flight, each chunk verified on
+ * arrival. A holder that sends a bad chunk is dropped; a holder that fails
+ * costs only its in-flight chunks, which go back to the queue.
+ * @module
+ */
+import { createHash } from "node:crypto";
+import { chunkRange } from "../shared/chunks.ts";
+import { MessageConnection } from "../shared/connection.ts";
+import { sayHello } from "../shared/handshake.ts";
+import type { Holder } from "../shared/protocol.ts";
+import { dial } from "./dial.ts";
+import type { PartFile } from "./part_file.ts";
+
+/** Options for fetchChunks. */
+export interface SwarmOptions {
+  timeoutMs: number;
+  secret?: string;
+  /** Requests in flight per holder (default 4). */
+  pipeline?: number;
+  /** Called after each verified chunk. */
+  onChunk?: (sources: number) => void;
+  /** Called when a holder is dropped. */
+  onDrop?: (holder: Holder, reason: string) => void;
+}
+
+/** Writing to disk failed: no holder can help. */
+export class LocalWriteError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "LocalWriteError";
+  }
+}
+
+/** A chunk arrived whose SHA-256 is not the listed one. */
+class BadChunkError extends Error {}
+
+/**
+ * Downloads every chunk not yet done. Resolves when all are done; otherwise
+ * rejects with the reason of each holder that failed.
+ */
+export async function fetchChunks(
+  part: PartFile,
+  sha256: string,
+  holders: Holder[],
+  options: SwarmOptions,
+): Promise<void> {
+  const queue: number[] = [];
+  for (let i = 0; i < part.count; i++) if (!part.isDone(i)) queue.push(i);
+  if (queue.length === 0) return;
+  const failures: string[] = [];
+  let active = 0;
+  let localError: Error | null = null;
+  let wake: () => void = () => {};
+  let changed = new Promise<void>((r) => wake = r);
+  const notify = () => {
+    wake();
+    changed = new Promise<void>((r) => wake = r);
+  };
+  const { size, chunkSize } = part.target;
+  const pipeline = options.pipeline ?? 4;
+
+  async function worker(holder: Holder): Promise<void> {
+    const inFlight: number[] = [];
+    let conn: MessageConnection | undefined;
+    let busyWaits = 0;
+    let counted = false;
+    try {
+      conn = new MessageConnection(await dial(holder.host, holder.port, options.timeoutMs));
+      await sayHello(conn, { port: 0 }, { secret: options.secret, timeoutMs: options.timeoutMs });
+      active++;
+      counted = true;
+      for (;;) {
+        if (localError) return;
+        while (inFlight.length < pipeline && queue.length > 0) {
+          const i = queue.shift()!;
+          const { offset, length } = chunkRange(i, size, chunkSize);
+          inFlight.push(i);
+          await conn.send({ type: "DOWNLOAD", sha256, offset, length });
+        }
+        if (inFlight.length === 0) {
+          if (part.doneCount === part.count) return;
+          await changed; // others may fail and hand chunks back
+          continue;
+        }
+        const reply = await conn.expect(["FILE", "BUSY"], options.timeoutMs);
+        const i = inFlight[0]; // stays in flight (and goes back to the queue on failure) until written
+        if (reply.type === "BUSY") {
+          inFlight.shift();
+          queue.unshift(i);
+          notify();
+          if (inFlight.length === 0) {
+            // Our turn in the holder's queue comes later; others may finish meanwhile.
+            await raceDelay(changed, Math.min(2_000, 100 * 2 ** Math.min(busyWaits++, 4)));
+          }
+          continue;
+        }
+        busyWaits = 0;
+        const { offset, length } = chunkRange(i, size, chunkSize);
+        if (reply.offset !== offset || reply.size !== length) {
+          throw new Error(
+            `sent bytes ${reply.offset}+${reply.size} for a request of ${offset}+${length}`,
+          );
+        }
+        const bytes = new Uint8Array(length);
+        let at = 0;
+        await conn.readBytes(length, (c) => {
+          bytes.set(c, at);
+          at += c.length;
+        }, options.timeoutMs);
+        if (part.hashes && createHash("sha256").update(bytes).digest("hex") !== part.hashes[i]) {
+          inFlight.unshift(i);
+          throw new BadChunkError(
+            `sent chunk ${i} with a wrong SHA-256; dropped for this download`,
+          );
+        }
+        try {
+          await part.writeChunk(i, bytes);
+        } catch (err) {
+          localError = new LocalWriteError(
+            `cannot write ${part.partPath}: ${
+              (err as Error).message.replace(/\s*\(os error \d+\).*$/, "")
+            }`,
+          );
+          throw localError;
+        }
+        inFlight.shift();
+        options.onChunk?.(active);
+        if (part.doneCount === part.count) notify();
+      }
+    } catch (err) {
+      if (err !== localError) {
+        const reason = (err as Error).message;
+        failures.push(`peer ${holder.id} (${holder.host}:${holder.port}): ${reason}`);
+        options.onDrop?.(holder, reason);
+      }
+    } finally {
+      if (counted) active--;
+      conn?.close();
+      queue.unshift(...inFlight.filter((i) => !part.isDone(i)));
+      notify();
+    }
+  }
+
+  await Promise.all(holders.map(worker));
+  if (localError) throw localError;
+  if (part.doneCount < part.count) {
+    throw new SwarmError(failures.length > 0 ? failures.join("; ") : "no holder could be used");
+  }
+}
+
+/** Every holder failed before all chunks arrived. */
+export class SwarmError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "SwarmError";
+  }
+}
+
+/** Waits for `event` or `ms`, whichever comes first, leaving no timer behind. */
+async function raceDelay(event: Promise<void>, ms: number): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  await Promise.race([event, new Promise<void>((r) => timer = setTimeout(r, ms))]);
+  clearTimeout(timer);
+}

@@ -1,0 +1,61 @@
+/**
+ * Chunk geometry and the chunk root. A file is cut into chunks of a power-of-two
+ * size: 1 MiB, or larger when the file has more than 8,192 chunks of that size.
+ * The chunk root, SHA-256 over the concatenated 32-byte chunk hashes, is
+ * registered with the index, so a chunk list from any holder can be checked
+ * before it is trusted. Pure functions; no I/O.
+ * @module
+ */
+import { createHash } from "node:crypto";
+
+/** Smallest chunk size (1 MiB). */
+export const MIN_CHUNK_SIZE = 1024 * 1024;
+
+/** Most chunks a file has; larger files get larger chunks. */
+export const MAX_CHUNKS = 8192;
+
+/** The chunk size for a file of `size` bytes. */
+export function chunkSizeFor(size: number): number {
+  let chunk = MIN_CHUNK_SIZE;
+  while (Math.ceil(size / chunk) > MAX_CHUNKS) chunk *= 2;
+  return chunk;
+}
+
+/** Number of chunks of a file (at least 1, even for an empty file). */
+export function chunkCount(size: number, chunkSize: number): number {
+  return Math.max(1, Math.ceil(size / chunkSize));
+}
+
+/** Byte range of chunk `index`. */
+export function chunkRange(
+  index: number,
+  size: number,
+  chunkSize: number,
+): { offset: number; length: number } {
+  const offset = index * chunkSize;
+  return { offset, length: Math.max(0, Math.min(chunkSize, size - offset)) };
+}
+
+/** SHA-256 over the concatenated binary chunk hashes, as hex. */
+export function chunkRoot(hashes: readonly string[]): string {
+  const h = createHash("sha256");
+  for (const hex of hashes) h.update(hexToBytes(hex));
+  return h.digest("hex");
+}
+
+/** Whether a chunk list is consistent with a file's size, chunk size and root. */
+export function chunkListMatches(
+  list: { size: number; chunkSize: number; hashes: readonly string[] },
+  expected: { size: number; chunkSize: number; chunkRoot: string },
+): boolean {
+  return list.size === expected.size &&
+    list.chunkSize === expected.chunkSize &&
+    list.hashes.length === chunkCount(expected.size, expected.chunkSize) &&
+    chunkRoot(list.hashes) === expected.chunkRoot;
+}
+
+function hexToBytes(hex: string): Uint8Array {
+  const out = new Uint8Array(hex.length >> 1);
+  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
+  return out;
+}
