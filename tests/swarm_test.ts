@@ -1,0 +1,280 @@
+import assert from "node:assert/strict";
+import { join } from "node:path";
+import { downloadFile } from "../peer/downloader.ts";
+import { startFileServer } from "../peer/file_server.ts";
+import { IndexClient } from "../peer/index_client.ts";
+import { Peer } from "../peer/peer.ts";
+import { scanShare } from "../peer/share_folder.ts";
+import { MessageConnection } from "../shared/connection.ts";
+import { sayHello } from "../shared/handshake.ts";
+import { Proc, randomBytes, runMain, sha256Hex, tempDir, testServer, waitFor } from "./_helpers.ts";
+
+const MiB = 1024 * 1024;
+
+/** Starts `share` subprocesses of `dir` against a server; returns them with their peer IDs. */
+async function sharers(
+  port: number,
+  dirs: string[],
+  extra: string[] = [],
+  env: Record<string, string> = {},
+) {
+  const procs: Proc[] = [];
+  for (const dir of dirs) {
+    const p = new Proc(["share", dir, "--server", `127.0.0.1:${port}`, ...extra], { env });
+    procs.push(p);
+    await p.waitFor(/Peer \d+: sharing/);
+  }
+  return procs;
+}
+
+Deno.test("three holders, one killed mid-download: the file still arrives whole", async () => {
+  const content = randomBytes(24 * MiB, 21);
+  await using a = await tempDir({ "movie.mkv": content });
+  await using b = await tempDir({ "movie.mkv": content });
+  await using c = await tempDir({ "movie.mkv": content });
+  await using out = await tempDir();
+  await using net = testServer();
+  const procs = await sharers(net.port, [a.path, b.path, c.path], ["--max-upload-rate", "6M"]);
+  const client = await IndexClient.connect(net.address);
+  try {
+    const [hit] = (await client.search("movie")).results;
+    assert.equal(hit.peers.length, 3, "one result, three sources");
+    let killed = false;
+    let maxSources = 0;
+    const done = await downloadFile(hit, {
+      outDir: out.path,
+      onProgress: (p) => {
+        maxSources = Math.max(maxSources, p.sources);
+        if (!killed && p.received >= content.length / 4) {
+          killed = true;
+          procs[1].kill("SIGKILL");
+        }
+      },
+    });
+    assert.ok(killed);
+    assert.equal(maxSources, 3, "all three holders sent chunks at once");
+    assert.equal(await sha256Hex(await Deno.readFile(done.path)), hit.sha256);
+  } finally {
+    await client.bye();
+    for (const p of procs) await p[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("a holder serving corrupted bytes is detected and dropped; the file is still right", async () => {
+  const content = randomBytes(6 * MiB + 3, 22);
+  await using good = await tempDir({ "data.iso": content });
+  await using bad = await tempDir({ "data.iso": content });
+  await using out = await tempDir();
+  await using net = testServer();
+  const [corrupt] = await sharers(net.port, [bad.path], [], { SWAPMEET_TEST_CORRUPT: "1" });
+  const [honest] = await sharers(net.port, [good.path]);
+  try {
+    const r = await runMain([
+      "get",
+      "data.iso",
+      "--server",
+      `127.0.0.1:${net.port}`,
+      "--out",
+      out.path,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match(
+      r.stderr,
+      /Dropped peer 1: sent chunk \d+ with a wrong SHA-256; dropped for this download/,
+    );
+    assert.deepEqual(await Deno.readFile(join(out.path, "data.iso")), content);
+  } finally {
+    await corrupt[Symbol.asyncDispose]();
+    await honest[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("a get killed halfway resumes from its verified chunks and finishes with the right hash", async () => {
+  const content = randomBytes(10 * MiB, 23);
+  await using share = await tempDir({ "course.zip": content });
+  await using out = await tempDir();
+  await using net = testServer();
+  const [holder] = await sharers(net.port, [share.path], ["--max-upload-rate", "4M"]);
+  try {
+    const args = ["get", "course.zip", "--server", `127.0.0.1:${net.port}`, "--out", out.path];
+    const first = new Proc(args);
+    const state = join(out.path, "course.zip.part.json");
+    await waitFor(
+      async () => {
+        const s = await Deno.readTextFile(state).then(JSON.parse, () => null);
+        return s && atob(s.done).split("").some((ch) => ch.charCodeAt(0) !== 0);
+      },
+      "a verified chunk on record",
+      20_000,
+    );
+    first.kill("SIGKILL");
+    await first[Symbol.asyncDispose]();
+    assert.ok(
+      (await Deno.stat(join(out.path, "course.zip.part"))).isFile,
+      ".part stays after a crash",
+    );
+
+    const second = await runMain(args);
+    assert.equal(second.code, 0, second.stderr);
+    const m = second.stderr.match(/Resuming course\.zip: (\d+) of 10 chunks already verified/);
+    assert.ok(m && Number(m[1]) >= 1, second.stderr);
+    assert.equal(
+      await sha256Hex(await Deno.readFile(join(out.path, "course.zip"))),
+      await sha256Hex(content),
+    );
+    const left = [...Deno.readDirSync(out.path)].map((e) => e.name);
+    assert.deepEqual(left, ["course.zip"], "no .part or state left");
+  } finally {
+    await holder[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("five downloaders fetch the same file from the same holders at once", async () => {
+  const content = randomBytes(5 * MiB + 11, 24);
+  await using a = await tempDir({ "lecture.mp4": content });
+  await using b = await tempDir({ "lecture.mp4": content });
+  await using out = await tempDir();
+  await using net = testServer();
+  const procs = await sharers(net.port, [a.path, b.path], ["--upload-slots", "3"]);
+  try {
+    const runs = await Promise.all(
+      [1, 2, 3, 4, 5].map((i) =>
+        runMain([
+          "get",
+          "lecture.mp4",
+          "--server",
+          `127.0.0.1:${net.port}`,
+          "--out",
+          join(out.path, `d${i}`),
+          "--quiet",
+        ])
+      ),
+    );
+    const sha = await sha256Hex(content);
+    for (const r of runs) {
+      assert.equal(r.code, 0, r.stderr);
+      assert.equal(await sha256Hex(await Deno.readFile(r.stdout.trim())), sha);
+    }
+  } finally {
+    for (const p of procs) await p[Symbol.asyncDispose]();
+  }
+});
+
+Deno.test("upload slots: an extra downloader gets BUSY with its place, then its turn", async () => {
+  await using share = await tempDir({ "slot.bin": randomBytes(200_000, 25) });
+  const { files } = await scanShare(share.path);
+  const fs = startFileServer((sha) => files.find((f) => f.sha256 === sha), {
+    hostname: "127.0.0.1",
+    port: 0,
+    uploadSlots: 1,
+  });
+  const open = async () => {
+    const conn = new MessageConnection(
+      await Deno.connect({ hostname: "127.0.0.1", port: fs.addr.port }),
+    );
+    await sayHello(conn, { port: 0 }, { timeoutMs: 5_000 });
+    return conn;
+  };
+  const first = await open();
+  const second = await open();
+  const third = await open();
+  try {
+    const sha = files[0].sha256;
+    await first.send({ type: "DOWNLOAD", sha256: sha, offset: 0, length: 10 });
+    assert.equal((await first.expect(["FILE"])).size, 10);
+    await first.readBytes(10, () => {});
+    await second.send({ type: "DOWNLOAD", sha256: sha, offset: 0, length: 10 });
+    assert.deepEqual(await second.expect(["BUSY"]), { type: "BUSY", status: "busy", position: 1 });
+    await third.send({ type: "DOWNLOAD", sha256: sha, offset: 0, length: 10 });
+    assert.equal((await third.expect(["BUSY"])).position, 2);
+    first.close();
+    await waitFor(async () => {
+      await second.send({ type: "DOWNLOAD", sha256: sha, offset: 0, length: 10 });
+      const reply = await second.expect(["FILE", "BUSY"]);
+      if (reply.type === "FILE") await second.readBytes(reply.size, () => {});
+      return reply.type === "FILE";
+    }, "the second downloader's turn");
+    await third.send({ type: "DOWNLOAD", sha256: sha, offset: 0, length: 10 });
+    assert.equal((await third.expect(["BUSY"])).position, 1, "third moved up");
+  } finally {
+    for (const c of [first, second, third]) c.close();
+    await fs.close();
+  }
+});
+
+Deno.test("a completed download is shared at once: search shows one more source", async () => {
+  const content = randomBytes(3 * MiB, 26);
+  await using a = await tempDir({ "notes.pdf": content });
+  await using b = await tempDir();
+  await using out = await tempDir();
+  await using net = testServer();
+  const holder = await Peer.start({ server: net.address, shareDir: a.path, hostname: "127.0.0.1" });
+  const lines: string[] = [];
+  const fetcher = await Peer.start({
+    server: net.address,
+    shareDir: b.path,
+    hostname: "127.0.0.1",
+    outDir: out.path,
+    log: (l) => lines.push(l),
+  });
+  try {
+    const [hit] = (await fetcher.search("notes")).results;
+    assert.equal(hit.peers.length, 1);
+    await fetcher.download(hit);
+    const after = (await fetcher.search("notes")).results[0];
+    assert.deepEqual(after.peers.map((p) => [p.id, p.name]), [[holder.peerId, "notes.pdf"], [
+      fetcher.peerId,
+      "downloads/notes.pdf",
+    ]]);
+    assert.ok(lines.includes("Sharing downloads/notes.pdf as a new source."));
+    // And the new source really serves it.
+    await using again = await tempDir();
+    const done = await downloadFile({
+      ...after,
+      peers: after.peers.filter((p) => p.id === fetcher.peerId),
+    }, { outDir: again.path });
+    assert.deepEqual(await Deno.readFile(done.path), content);
+  } finally {
+    await fetcher.close();
+    await holder.close();
+  }
+});
+
+Deno.test("files added, changed or removed in a running share reach the index within 2 s", async () => {
+  await using share = await tempDir({ "old.txt": "old" });
+  await using net = testServer();
+  const peer = await Peer.start({
+    server: net.address,
+    shareDir: share.path,
+    hostname: "127.0.0.1",
+  });
+  const client = await IndexClient.connect(net.address);
+  try {
+    const found = async (q: string) => (await client.search(q)).results;
+    await Deno.writeTextFile(join(share.path, "fresh_upload.txt"), "new content");
+    await waitFor(
+      async () => (await found("fresh_upload")).length === 1,
+      "the new file in search",
+      2_000,
+    );
+    await Deno.remove(join(share.path, "old.txt"));
+    await waitFor(
+      async () => (await found("old.txt")).length === 0,
+      "the removed file gone",
+      2_000,
+    );
+    const before = (await found("fresh_upload"))[0].sha256;
+    await Deno.writeTextFile(join(share.path, "fresh_upload.txt"), "edited content");
+    await waitFor(
+      async () => (await found("fresh_upload"))[0]?.sha256 !== before,
+      "the edit registered",
+      2_000,
+    );
+    await Deno.writeTextFile(join(share.path, ".hidden_draft"), "x");
+    await Deno.writeTextFile(join(share.path, "partial.bin.part"), "x");
+    assert.deepEqual(peer.shares.map((f) => f.name), ["fresh_upload.txt"]);
+  } finally {
+    await client.bye();
+    await peer.close();
+  }
+});
