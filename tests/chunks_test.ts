@@ -34,6 +34,11 @@ Deno.test("chunk root is SHA-256 over the binary chunk hashes (byte vector)", ()
   const b = createHash("sha256").update("b").digest("hex");
   const expected = createHash("sha256").update(Buffer.from(a + b, "hex")).digest("hex");
   assert.equal(chunkRoot([a, b]), expected);
+  assert.equal(
+    expected,
+    "e5a01fee14e0ed5c48714f22180f25ad8365b53f9779f79dc4a3d7e93963f94a",
+    "docs/protocol.md example",
+  );
   assert.equal(chunkRoot([]), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
   const list = { size: MiB + 1, chunkSize: MiB, hashes: [a, b] };
   assert.ok(chunkListMatches(list, { size: MiB + 1, chunkSize: MiB, chunkRoot: expected }));
