@@ -3,6 +3,7 @@
  * @module
  */
 import { DEFAULT_HEARTBEAT_SECONDS, startIndexServer } from "../server/index_server.ts";
+import type { SessionLimits } from "../server/requests.ts";
 import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
 import { parseCount, parseFlags, parsePort, parseSecret, UsageError } from "./args.ts";
 import { LineReader } from "./line_reader.ts";
@@ -19,6 +20,8 @@ Options:
   --port PORT          port to listen on (default ${DEFAULT_SERVER_PORT}; 0: any free port)
   --heartbeat SECONDS  seconds between heartbeats; a peer silent for 3 is dropped (default ${DEFAULT_HEARTBEAT_SECONDS})
   --secret S           private network: only peers that know S may join (default $SWAPMEET_SECRET)
+  --max-connections N  open connections accepted in all (default 20000)
+  --max-per-address N  open connections accepted from one address (default 256)
   -h, --help           show this help`;
 
 /** Settings of a server run. */
@@ -27,6 +30,7 @@ export interface ServerSettings {
   port: number;
   heartbeatSeconds?: number;
   secret?: string;
+  limits?: Partial<SessionLimits>;
 }
 
 /** Parses `server` arguments; null when --help was printed. */
@@ -36,6 +40,8 @@ export function parseServerArgs(args: string[]): ServerSettings | null {
     port: { type: "string" },
     heartbeat: { type: "string" },
     secret: { type: "string" },
+    "max-connections": { type: "string" },
+    "max-per-address": { type: "string" },
   }, "server");
   if (values.help) {
     console.log(SERVER_HELP);
@@ -51,6 +57,12 @@ export function parseServerArgs(args: string[]): ServerSettings | null {
       ? undefined
       : parseCount(values.heartbeat, "--heartbeat"),
     secret: parseSecret(values.secret),
+    limits: {
+      ...(values["max-connections"] &&
+        { maxConnections: parseCount(values["max-connections"], "--max-connections") }),
+      ...(values["max-per-address"] &&
+        { maxConnectionsPerAddress: parseCount(values["max-per-address"], "--max-per-address") }),
+    },
   };
 }
 
@@ -66,6 +78,7 @@ export async function runServer(
       port: settings.port,
       heartbeatSeconds: settings.heartbeatSeconds,
       secret: settings.secret,
+      limits: settings.limits,
     });
   } catch (err) {
     if (err instanceof Deno.errors.AddrInUse) {

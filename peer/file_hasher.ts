@@ -21,6 +21,8 @@ export async function hashFileChunks(path: string): Promise<FileHashes> {
   const size = (await file.stat()).size;
   const chunkSize = chunkSizeFor(size);
   const whole = createHash("sha256");
+  // A file of one chunk has one hash: the chunk's is the whole file's.
+  const single = size <= chunkSize;
   const chunkHashes: string[] = [];
   let chunk = createHash("sha256");
   let inChunk = 0;
@@ -30,6 +32,7 @@ export async function hashFileChunks(path: string): Promise<FileHashes> {
     if (n === null) break;
     const bytes = buf.subarray(0, n);
     whole.update(bytes);
+    if (single) continue;
     let off = 0;
     while (off < n) {
       const take = Math.min(n - off, chunkSize - inChunk);
@@ -43,6 +46,8 @@ export async function hashFileChunks(path: string): Promise<FileHashes> {
       }
     }
   }
-  if (inChunk > 0 || chunkHashes.length === 0) chunkHashes.push(chunk.digest("hex"));
-  return { sha256: whole.digest("hex"), chunkSize, chunkHashes };
+  const sha256 = whole.digest("hex");
+  if (single) return { sha256, chunkSize, chunkHashes: [sha256] };
+  if (inChunk > 0) chunkHashes.push(chunk.digest("hex"));
+  return { sha256, chunkSize, chunkHashes };
 }

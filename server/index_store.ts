@@ -1,10 +1,12 @@
 /**
  * The index server's in-memory data: peers, their files, and a token index
- * over file names and keywords. A pure data structure; no I/O.
+ * over file names and keywords, laid out for millions of files (dense file
+ * ids, typed arrays, no per-file strings beyond the records themselves).
+ * A pure data structure; no I/O.
  * @module
  */
 import type { FileRecord, Holder, SearchResult } from "../shared/protocol.ts";
-import { TokenIndex, tokenize } from "./token_index.ts";
+import { type Posting, TokenIndex, tokenize } from "./token_index.ts";
 
 /** A peer on the network as the index knows it. */
 export interface PeerEntry {
@@ -18,15 +20,6 @@ export interface PeerEntry {
   rttMs?: number;
 }
 
-interface StoredFile {
-  peerId: number;
-  record: FileRecord;
-  sharedAt: string;
-  /** Lower-case name and description, for the final substring check. */
-  lowerName: string;
-  lowerDescription: string;
-}
-
 /** Result page of a search or listing. */
 export interface SearchPage {
   results: SearchResult[];
@@ -34,17 +27,25 @@ export interface SearchPage {
   truncated: boolean;
 }
 
+/** A map value that is one id or several. */
+type Ids = number | number[];
+
 /** Peers, files and the token index behind SEARCH, LOCATE and LIST. */
 export class IndexStore {
   readonly #peers = new Map<number, PeerEntry>();
-  readonly #files = new Map<number, StoredFile>();
-  readonly #bySha = new Map<string, Set<number>>();
-  readonly #byLowerName = new Map<string, Set<number>>();
   readonly #tokens = new TokenIndex();
   readonly #now: () => Date;
+  #records: (FileRecord | undefined)[] = [];
+  #peerOf = new Int32Array(1024);
+  #sharedAt = new Float64Array(1024);
+  #bitsA = new Uint8Array(0);
+  #bitsB = new Uint8Array(0);
+  readonly #free: number[] = [];
+  readonly #bySha = new Map<string, Ids>();
+  readonly #byName = new Map<number, Ids>();
+  #fileCount = 0;
   #sharingPeers = 0;
   #nextPeerId = 1;
-  #nextFileId = 1;
 
   /** `now` is injectable so tests can pin sharedAt. */
   constructor(now: () => Date = () => new Date()) {
@@ -63,7 +64,12 @@ export class IndexStore {
 
   /** Number of file records (one per peer and name). */
   get fileCount(): number {
-    return this.#files.size;
+    return this.#fileCount;
+  }
+
+  /** Number of distinct tokens in names and keywords. */
+  get vocabularySize(): number {
+    return this.#tokens.vocabularySize;
   }
 
   /** Adds a peer and gives it the next peer ID (1, 2, 3 … never reused). */
@@ -90,36 +96,37 @@ export class IndexStore {
   removePeer(id: number): number {
     const peer = this.#peers.get(id);
     if (!peer) return 0;
-    for (const fileId of peer.files.values()) this.#removeFile(fileId);
+    const count = peer.files.size;
+    this.#removeFiles([...peer.files.values()]);
     this.#peers.delete(id);
     if (peer.port > 0) this.#sharingPeers--;
-    return peer.files.size;
+    return count;
   }
 
   /** Adds files for a peer; a file with a name it already shares replaces the old one. */
   register(peerId: number, records: FileRecord[]): { count: number; total: number } {
     const peer = this.#mustPeer(peerId);
-    const sharedAt = this.#now().toISOString();
-    for (const record of records) {
-      const old = peer.files.get(record.name);
-      let at = sharedAt;
-      if (old !== undefined) {
-        const prev = this.#files.get(old)!;
-        if (prev.record.sha256 === record.sha256) at = prev.sharedAt;
-        this.#removeFile(old);
-      }
-      const id = this.#nextFileId++;
-      this.#files.set(id, {
-        peerId,
-        record,
-        sharedAt: at,
-        lowerName: record.name.toLowerCase(),
-        lowerDescription: record.description.toLowerCase(),
-      });
-      peer.files.set(record.name, id);
-      addTo(this.#bySha, record.sha256, id);
-      addTo(this.#byLowerName, baseName(record.name).toLowerCase(), id);
-      this.#tokens.add(id, [...tokenize(record.name), ...tokenize(record.description)]);
+    const now = this.#now().getTime();
+    const replaced: number[] = [];
+    const keepTime = new Map<string, number>();
+    for (const r of records) {
+      const old = peer.files.get(r.name);
+      if (old === undefined) continue;
+      replaced.push(old);
+      if (this.#records[old]!.sha256 === r.sha256) keepTime.set(r.name, this.#sharedAt[old]);
+    }
+    this.#removeFiles(replaced);
+    for (const r of records) {
+      if (peer.files.has(r.name)) continue; // same name twice in one message: first wins
+      const id = this.#newId();
+      this.#records[id] = r;
+      this.#peerOf[id] = peerId;
+      this.#sharedAt[id] = keepTime.get(r.name) ?? now;
+      peer.files.set(r.name, id);
+      addId(this.#bySha, r.sha256, id);
+      addId(this.#byName, nameKey(r.name), id);
+      this.#tokens.add(id, tokenize(`${r.name} ${r.description}`));
+      this.#fileCount++;
     }
     return { count: records.length, total: peer.files.size };
   }
@@ -127,43 +134,58 @@ export class IndexStore {
   /** Removes a peer's files by name. Returns how many were removed. */
   unregister(peerId: number, names: string[]): { count: number; total: number } {
     const peer = this.#mustPeer(peerId);
-    let count = 0;
-    for (const name of names) {
-      const id = peer.files.get(name);
-      if (id === undefined) continue;
-      this.#removeFile(id);
-      peer.files.delete(name);
-      count++;
-    }
-    return { count, total: peer.files.size };
+    const ids = names.map((n) => peer.files.get(n)).filter((id): id is number => id !== undefined);
+    this.#removeFiles([...new Set(ids)]);
+    return { count: ids.length, total: peer.files.size };
   }
 
   /**
    * Files whose name or keywords contain every word of `query` (case-insensitive
    * substrings), one result per content hash with all its holders. Files whose
-   * base name equals the whole query come first. Only files sharing a token
-   * with the query are looked at, never the whole index.
+   * base name equals the whole query come first. Only the postings of the most
+   * selective word are walked; the other words are intersected through marks
+   * when that is cheaper than checking candidates' text.
    */
   search(query: string, limit: number): SearchPage {
-    const words = query.toLowerCase().split(/\s+/).filter((w) => w !== "");
+    const words = [...new Set(query.toLowerCase().split(/\s+/).filter((w) => w !== ""))];
     if (words.length === 0 || limit <= 0) return { results: [], truncated: false };
-    const matches = (id: number) => {
-      const f = this.#files.get(id)!;
-      return words.every((w) => f.lowerName.includes(w) || f.lowerDescription.includes(w));
-    };
+    // A word that is one plain token is matched exactly by the token index; others need the text.
+    const needText = words.some((w) => {
+      const t = tokenize(w);
+      return t.length !== 1 || t[0] !== w;
+    });
+    const terms = [...new Set(words.flatMap(tokenize))].map((term) => {
+      const postings = this.#tokens.postingsContaining(term);
+      let cost = 0;
+      for (const p of postings) cost += p.length;
+      return { postings, cost };
+    }).sort((a, b) => a.cost - b.cost);
+    if (terms.length === 0 || terms[0].cost === 0) return { results: [], truncated: false };
+    const [driver, ...others] = terms;
+    const othersCost = others.reduce((sum, o) => sum + o.cost, 0);
+    // Marking another term's ids costs ~5 ns each; checking a candidate's text ~1 µs.
+    const bits = others.length > 0 && othersCost < driver.cost * 200
+      ? this.#intersect(others)
+      : null;
+    const textCheck = needText || (others.length > 0 && bits === null);
     const picked: string[] = [];
     const seen = new Set<string>();
     const take = (id: number): boolean => {
-      const sha = this.#files.get(id)!.record.sha256;
-      if (seen.has(sha) || !matches(id)) return true;
-      seen.add(sha);
-      picked.push(sha);
+      if (bits && (bits[id >> 3] & (1 << (id & 7))) === 0) return true;
+      const r = this.#records[id];
+      if (!r || seen.has(r.sha256)) return true;
+      if (textCheck && !matchesText(r, words)) return true;
+      seen.add(r.sha256);
+      picked.push(r.sha256);
       return picked.length <= limit;
     };
-    for (const id of this.#byLowerName.get(query.trim().toLowerCase()) ?? []) {
-      if (!take(id)) break;
+    const exact = query.trim().toLowerCase();
+    for (const id of idsOf(this.#byName.get(nameKey(exact)))) {
+      if (baseName(this.#records[id]!.name).toLowerCase() === exact && !take(id)) break;
     }
-    if (picked.length <= limit) this.#tokens.scan(words.flatMap(tokenize), take);
+    scan: for (const p of driver.postings) {
+      for (let i = 0; i < p.length; i++) if (!take(p.ids[i])) break scan;
+    }
     return {
       results: picked.slice(0, limit).map((sha) => this.locate(sha)!),
       truncated: picked.length > limit,
@@ -172,26 +194,27 @@ export class IndexStore {
 
   /** Every current holder of one content hash, or null. */
   locate(sha256: string): SearchResult | null {
-    const ids = this.#bySha.get(sha256);
-    if (!ids || ids.size === 0) return null;
+    const ids = idsOf(this.#bySha.get(sha256));
+    if (ids.length === 0) return null;
     const peers: Holder[] = [];
-    let first: StoredFile | undefined;
+    const seen = new Set<number>();
     for (const id of ids) {
-      const f = this.#files.get(id)!;
-      first ??= f;
-      const p = this.#peers.get(f.peerId)!;
+      const peerId = this.#peerOf[id];
+      if (seen.has(peerId)) continue; // one entry per holder, even if it shares the file twice
+      seen.add(peerId);
+      const p = this.#peers.get(peerId)!;
       const holder: Holder = {
         id: p.id,
         host: p.host,
         port: p.port,
-        sharedAt: f.sharedAt,
-        name: f.record.name,
+        sharedAt: new Date(this.#sharedAt[id]).toISOString(),
+        name: this.#records[id]!.name,
       };
       if (p.rttMs !== undefined) holder.rttMs = p.rttMs;
       peers.push(holder);
     }
     peers.sort((a, b) => a.id - b.id);
-    return { ...first!.record, peers };
+    return { ...this.#records[ids[0]]!, peers };
   }
 
   /** Up to `limit` distinct files on the network, in order of first registration. */
@@ -204,35 +227,116 @@ export class IndexStore {
     return { results, truncated: false };
   }
 
+  /** A bitset of the ids that have a token for every term (reused between queries). */
+  #intersect(terms: { postings: Posting[] }[]): Uint8Array {
+    const bytes = (this.#records.length >> 3) + 1;
+    if (this.#bitsA.length < bytes) {
+      this.#bitsA = new Uint8Array(bytes * 2);
+      this.#bitsB = new Uint8Array(bytes * 2);
+    }
+    let cur = this.#bitsA;
+    let next = this.#bitsB;
+    cur.fill(0, 0, bytes);
+    next.fill(0, 0, bytes);
+    terms.forEach(({ postings }, n) => {
+      for (const p of postings) {
+        const ids = p.ids;
+        for (let i = 0; i < p.length; i++) {
+          const id = ids[i];
+          if (n === 0 || (cur[id >> 3] & (1 << (id & 7))) !== 0) next[id >> 3] |= 1 << (id & 7);
+        }
+      }
+      cur.fill(0, 0, bytes);
+      [cur, next] = [next, cur];
+    });
+    return cur;
+  }
+
+  #newId(): number {
+    const reused = this.#free.pop();
+    if (reused !== undefined) return reused;
+    const id = this.#records.length;
+    this.#records.push(undefined);
+    if (id >= this.#peerOf.length) {
+      const size = id * 2;
+      const peerOf = new Int32Array(size);
+      peerOf.set(this.#peerOf);
+      this.#peerOf = peerOf;
+      const sharedAt = new Float64Array(size);
+      sharedAt.set(this.#sharedAt);
+      this.#sharedAt = sharedAt;
+    }
+    return id;
+  }
+
+  /** Removes files: one pass over each affected posting list, however many files go. */
+  #removeFiles(ids: number[]): void {
+    if (ids.length === 0) return;
+    const byToken = new Map<string, Set<number>>();
+    for (const id of ids) {
+      const r = this.#records[id]!;
+      for (const t of tokenize(`${r.name} ${r.description}`)) {
+        let set = byToken.get(t);
+        if (!set) byToken.set(t, set = new Set());
+        set.add(id);
+      }
+      removeId(this.#bySha, r.sha256, id);
+      removeId(this.#byName, nameKey(r.name), id);
+      this.#peers.get(this.#peerOf[id])?.files.delete(r.name);
+    }
+    this.#tokens.removeIds(byToken);
+    for (const id of ids) {
+      this.#records[id] = undefined;
+      this.#free.push(id);
+      this.#fileCount--;
+    }
+  }
+
   #mustPeer(id: number): PeerEntry {
     const peer = this.#peers.get(id);
     if (!peer) throw new RangeError(`No peer with ID ${id}`);
     return peer;
   }
+}
 
-  #removeFile(id: number): void {
-    const f = this.#files.get(id);
-    if (!f) return;
-    this.#files.delete(id);
-    removeFrom(this.#bySha, f.record.sha256, id);
-    removeFrom(this.#byLowerName, baseName(f.record.name).toLowerCase(), id);
-    this.#tokens.remove(id, [...tokenize(f.record.name), ...tokenize(f.record.description)]);
-  }
+function matchesText(r: FileRecord, words: string[]): boolean {
+  const name = r.name.toLowerCase();
+  const desc = r.description.toLowerCase();
+  return words.every((w) => name.includes(w) || desc.includes(w));
 }
 
 function baseName(name: string): string {
   return name.slice(name.lastIndexOf("/") + 1);
 }
 
-function addTo<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  let set = map.get(key);
-  if (!set) map.set(key, set = new Set());
-  set.add(value);
+/** 32-bit FNV-1a of the lower-case base name: the exact-name lookup key. */
+function nameKey(name: string): number {
+  const s = baseName(name).toLowerCase();
+  let h = 0x811c9dc5;
+  for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 16777619);
+  return h >>> 0;
 }
 
-function removeFrom<K, V>(map: Map<K, Set<V>>, key: K, value: V): void {
-  const set = map.get(key);
-  if (!set) return;
-  set.delete(value);
-  if (set.size === 0) map.delete(key);
+function idsOf(v: Ids | undefined): number[] {
+  return v === undefined ? [] : typeof v === "number" ? [v] : v;
+}
+
+function addId<K>(map: Map<K, Ids>, key: K, id: number): void {
+  const v = map.get(key);
+  if (v === undefined) map.set(key, id);
+  else if (typeof v === "number") map.set(key, [v, id]);
+  else v.push(id);
+}
+
+function removeId<K>(map: Map<K, Ids>, key: K, id: number): void {
+  const v = map.get(key);
+  if (v === undefined) return;
+  if (typeof v === "number") {
+    if (v === id) map.delete(key);
+    return;
+  }
+  const at = v.indexOf(id);
+  if (at >= 0) v.splice(at, 1);
+  if (v.length === 1) map.set(key, v[0]);
+  else if (v.length === 0) map.delete(key);
 }

@@ -1,51 +1,97 @@
 /**
- * Inverted index from tokens to ids, with a gram index over the vocabulary so
- * that a query word matches tokens that contain it as a substring.
- * A pure data structure; no I/O.
+ * Inverted index from tokens to file ids, compact enough for millions of files:
+ * each token's ids live in a growable Int32Array; removals filter each
+ * affected list once per batch. A gram index over the vocabulary finds the tokens that contain a
+ * query word as a substring. A pure data structure; no I/O.
  * @module
  */
 
-/** Splits text into lower-case runs of letters and digits. */
+/** Splits text into lower-case runs of letters and digits (deduplicated, in order). */
 export function tokenize(text: string): string[] {
-  return text.toLowerCase().split(/[^\p{L}\p{N}]+/u).filter((t) => t !== "");
+  const lower = text.toLowerCase();
+  const out: string[] = [];
+  let start = -1;
+  let ascii = true;
+  for (let i = 0; i <= lower.length; i++) {
+    const c = i < lower.length ? lower.charCodeAt(i) : 32;
+    const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+    if (word || (c > 127 && (ascii = false, true))) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start >= 0) out.push(lower.slice(start, i));
+    start = -1;
+  }
+  const tokens = ascii
+    ? out
+    : out.flatMap((t) => t.split(/[^\p{L}\p{N}]+/u)).filter((t) => t !== "");
+  return tokens.length > 1 ? [...new Set(tokens)] : tokens;
+}
+
+/** The ids of one token: `ids[0..length)`. */
+export interface Posting {
+  ids: Int32Array;
+  length: number;
 }
 
 const GRAM = 3;
 
 /** token → ids, plus gram (1 to 3 characters) → tokens containing it. */
 export class TokenIndex {
-  readonly #postings = new Map<string, Set<number>>();
+  readonly #postings = new Map<string, Posting>();
   readonly #grams = new Map<string, Set<string>>();
+  /** Query term → postings of the tokens containing it; valid while the vocabulary is unchanged. */
+  readonly #termCache = new Map<string, Posting[]>();
 
   /** Number of distinct tokens. */
   get vocabularySize(): number {
     return this.#postings.size;
   }
 
-  /** Indexes `id` under each of `tokens`. */
-  add(id: number, tokens: Iterable<string>): void {
-    for (const t of new Set(tokens)) {
-      let ids = this.#postings.get(t);
-      if (!ids) {
-        this.#postings.set(t, ids = new Set());
+  /** The posting list of a token. */
+  posting(token: string): Posting | undefined {
+    return this.#postings.get(token);
+  }
+
+  /** Indexes `id` under each of `tokens` (already deduplicated). */
+  add(id: number, tokens: readonly string[]): void {
+    for (const t of tokens) {
+      let p = this.#postings.get(t);
+      if (!p) {
+        this.#termCache.clear();
+        this.#postings.set(t, p = { ids: new Int32Array(4), length: 0 });
         for (const g of gramsOf(t)) {
           let toks = this.#grams.get(g);
           if (!toks) this.#grams.set(g, toks = new Set());
           toks.add(t);
         }
       }
-      ids.add(id);
+      if (p.length === p.ids.length) {
+        const grown = new Int32Array(p.ids.length * (p.ids.length < 1024 ? 4 : 2));
+        grown.set(p.ids);
+        p.ids = grown;
+      }
+      p.ids[p.length++] = id;
     }
   }
 
-  /** Removes `id` from each of `tokens` (the same tokens it was added with). */
-  remove(id: number, tokens: Iterable<string>): void {
-    for (const t of new Set(tokens)) {
-      const ids = this.#postings.get(t);
-      if (!ids) continue;
-      ids.delete(id);
-      if (ids.size > 0) continue;
+  /**
+   * Removes ids from tokens' lists: one pass over each affected list, however
+   * many of its ids go. A token whose list empties leaves the vocabulary.
+   */
+  removeIds(byToken: Map<string, Set<number>>): void {
+    for (const [t, gone] of byToken) {
+      const p = this.#postings.get(t);
+      if (!p) continue;
+      let n = 0;
+      for (let i = 0; i < p.length; i++) if (!gone.has(p.ids[i])) p.ids[n++] = p.ids[i];
+      p.length = n;
+      if (n > 0) {
+        if (n * 4 < p.ids.length && p.ids.length > 8) p.ids = p.ids.slice(0, n * 2);
+        continue;
+      }
       this.#postings.delete(t);
+      this.#termCache.clear();
       for (const g of gramsOf(t)) {
         const toks = this.#grams.get(g);
         toks?.delete(t);
@@ -54,39 +100,30 @@ export class TokenIndex {
     }
   }
 
-  /**
-   * Visits the ids of every token that contains the most selective of
-   * `queryTokens` as a substring, until `visit` returns false. Ids may repeat;
-   * the caller checks each against the whole query. Visits nothing when any
-   * query token occurs in no token at all.
-   */
-  scan(queryTokens: string[], visit: (id: number) => boolean): void {
-    let best: string[] | null = null;
-    let bestCost = Infinity;
-    for (const q of new Set(queryTokens)) {
-      const tokens = this.#tokensContaining(q);
-      let cost = 0;
-      for (const t of tokens) {
-        cost += this.#postings.get(t)!.size;
-        if (cost >= bestCost) break;
-      }
-      if (cost === 0) return;
-      if (cost < bestCost) [best, bestCost] = [tokens, cost];
+  /** Posting lists of every token that contains `term` (cached until the vocabulary changes). */
+  postingsContaining(term: string): Posting[] {
+    let hit = this.#termCache.get(term);
+    if (!hit) {
+      hit = [];
+      for (const t of this.tokensContaining(term)) hit.push(this.#postings.get(t)!);
+      if (this.#termCache.size > 10_000) this.#termCache.clear();
+      this.#termCache.set(term, hit);
     }
-    for (const t of best ?? []) {
-      for (const id of this.#postings.get(t)!) if (!visit(id)) return;
-    }
+    return hit;
   }
 
-  #tokensContaining(q: string): string[] {
-    if (q.length <= GRAM) return [...this.#grams.get(q) ?? []];
+  /** Vocabulary tokens that contain `q` as a substring. */
+  tokensContaining(q: string): Iterable<string> {
+    if (q.length <= GRAM) return this.#grams.get(q) ?? [];
     let smallest: Set<string> | undefined;
     for (let i = 0; i + GRAM <= q.length; i++) {
       const toks = this.#grams.get(q.slice(i, i + GRAM));
       if (!toks) return [];
       if (!smallest || toks.size < smallest.size) smallest = toks;
     }
-    return [...smallest!].filter((t) => t.includes(q));
+    const out: string[] = [];
+    for (const t of smallest!) if (t.includes(q)) out.push(t);
+    return out;
   }
 }
 

@@ -134,6 +134,43 @@ export class MessageConnection {
     }
   }
 
+  /**
+   * Fills `target` completely with the next raw bytes: buffered bytes first,
+   * then `read()` calls straight into `target` (no intermediate copy).
+   */
+  async readInto(target: Uint8Array, timeoutMs?: number): Promise<void> {
+    let off = 0;
+    if (this.#decoder.buffered > 0 && target.length > 0) {
+      const head = this.#decoder.take(target.length);
+      target.set(head);
+      off = head.length;
+    }
+    if (off === target.length) return;
+    // One deadline for the whole fill, not a timer per read: reads are the hot path.
+    let expired = false;
+    const timer = timeoutMs
+      ? setTimeout(() => (expired = true, this.close()), timeoutMs)
+      : undefined;
+    try {
+      while (off < target.length) {
+        const n = await this.#stream.read(target.subarray(off));
+        if (n === null) {
+          throw new ConnectionClosedError(
+            `Connection closed with ${target.length - off} bytes to go`,
+          );
+        }
+        off += n;
+      }
+    } catch (err) {
+      if (expired) {
+        throw new TimeoutError(`Fewer than ${target.length} bytes arrived within ${timeoutMs} ms`);
+      }
+      throw err;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   /** Closes the stream; pending reads end. Safe to call twice. */
   close(): void {
     if (this.#closed) return;

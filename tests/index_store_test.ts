@@ -74,6 +74,12 @@ Deno.test("results are grouped by content hash with every holder, whatever its n
     "IMG_0001.jpg",
   ]]);
   assert.equal(store.locate(results[0].sha256)?.peers.length, 2);
+  store.register(b.id, [rec("copy/IMG_0001.jpg", "", "same")]);
+  assert.equal(
+    store.locate(results[0].sha256)?.peers.length,
+    2,
+    "a peer sharing it twice is one holder",
+  );
 });
 
 Deno.test("removing a peer removes its files, tokens and holder entries at once", () => {
@@ -114,19 +120,35 @@ Deno.test("the limit caps results and reports truncation", () => {
   assert.equal(store.list(100).results.length, 30);
 });
 
-Deno.test("the token index looks only at ids of tokens containing the rarest query token", () => {
+Deno.test("the token index finds tokens by substring and drops emptied ones", () => {
   const idx = new TokenIndex();
   for (let i = 0; i < 1000; i++) idx.add(i, ["common", `name${i}`]);
   idx.add(5000, ["common", "rare"]);
-  const visited: number[] = [];
-  idx.scan(["common", "rar"], (id) => {
-    visited.push(id);
-    return true;
-  });
-  assert.deepEqual(visited, [5000]);
-  idx.remove(5000, ["common", "rare"]);
+  assert.equal(idx.posting("common")?.length, 1001);
+  assert.deepEqual([...idx.tokensContaining("rar")], ["rare"]);
+  assert.deepEqual([...idx.tokensContaining("are")], ["rare"]);
+  assert.equal([...idx.tokensContaining("name99")].length, 11, "name99 and name990..name999");
+  idx.removeIds(new Map([["common", new Set([5000, 3])], ["rare", new Set([5000])]]));
+  assert.equal(idx.posting("common")?.length, 999);
+  assert.equal(idx.posting("rare"), undefined);
+  assert.deepEqual([...idx.tokensContaining("rar")], []);
   assert.equal(idx.vocabularySize, 1001);
-  const none: number[] = [];
-  idx.scan(["rare"], (id) => none.push(id) > 0);
-  assert.deepEqual(none, []);
+});
+
+Deno.test("multi-word search intersects through the token index and still checks punctuation", () => {
+  const store = new IndexStore();
+  const p = store.addPeer({ host: "h", port: 1 });
+  const recs = Array.from(
+    { length: 500 },
+    (_, i) => rec(`common_${i % 7 === 0 ? "seven" : "other"}_${i}.mp3`),
+  );
+  store.register(p.id, recs);
+  assert.equal(store.search("common seven", 1000).results.length, 72);
+  assert.equal(store.search("seven common mp3", 1000).results.length, 72);
+  assert.deepEqual(names(store, "seven_49.mp3"), ["common_seven_49.mp3"]);
+  assert.deepEqual(names(store, "n_49.m"), ["common_seven_49.mp3"], "punctuation spans tokens");
+  assert.deepEqual(names(store, "other seven"), []);
+  store.removePeer(p.id);
+  assert.equal(store.fileCount, 0);
+  assert.equal(store.vocabularySize, 0, "every token went with the files");
 });
