@@ -1,0 +1,115 @@
+/**
+ * Helpers shared by the benchmarks: the machine, subprocesses, files.
+ * @module
+ */
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+/** The project root. */
+export const ROOT = dirname(dirname(fileURLToPath(import.meta.url)));
+
+/** Cores, memory and versions, printed with the results. */
+export function machine() {
+  return {
+    cores: navigator.hardwareConcurrency,
+    memoryGiB: Math.round(Deno.systemMemoryInfo().total / 2 ** 30),
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    os: `${Deno.build.os}-${Deno.build.arch}`,
+  };
+}
+
+/** A subprocess whose stdout lines are watched. */
+export class Child {
+  readonly proc: Deno.ChildProcess;
+  out = "";
+  readonly #done: Promise<unknown>;
+  readonly #stdin: WritableStreamDefaultWriter<Uint8Array> | null;
+
+  constructor(cmd: string, args: string[], options: { stdin?: boolean; quiet?: boolean } = {}) {
+    const proc = this.proc = new Deno.Command(cmd, {
+      args,
+      cwd: ROOT,
+      stdin: options.stdin ? "piped" : "null",
+      stdout: "piped",
+      stderr: options.quiet ? "null" : "inherit",
+      env: { NO_COLOR: "1" },
+    }).spawn();
+    this.#stdin = options.stdin ? this.proc.stdin.getWriter() : null;
+    this.#done = (async () => {
+      const dec = new TextDecoder();
+      for await (const c of proc.stdout) this.out += dec.decode(c, { stream: true });
+    })();
+  }
+
+  /** Waits for stdout to match. */
+  async waitFor(re: RegExp, timeoutMs = 120_000): Promise<RegExpMatchArray> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const m = this.out.match(re);
+      if (m) return m;
+      if (Date.now() > deadline) {
+        throw new Error(`timed out waiting for ${re}; output: ${this.out.slice(-500)}`);
+      }
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  /** Stops the process and waits for it. */
+  async stop(): Promise<void> {
+    await this.#stdin?.close().catch(() => {});
+    try {
+      this.proc.kill("SIGKILL");
+    } catch { /* gone */ }
+    await this.proc.status;
+    await this.#done;
+  }
+}
+
+/** `deno run -A` of a project script, optionally under a raised open-files limit. */
+export function denoChild(
+  script: string,
+  args: string[],
+  options: { stdin?: boolean; nofile?: number } = {},
+): Child {
+  const deno = Deno.execPath();
+  if (options.nofile) {
+    const quoted = [deno, "run", "-A", "--no-lock", join(ROOT, script), ...args].map((a) =>
+      `'${a}'`
+    ).join(" ");
+    return new Child("bash", ["-c", `ulimit -n ${options.nofile} && exec ${quoted}`], options);
+  }
+  return new Child(deno, ["run", "-A", "--no-lock", join(ROOT, script), ...args], options);
+}
+
+/** Writes `size` pseudo-random bytes to `path` (fast, deterministic). */
+export async function writeRandomFile(path: string, size: number, seed = 1): Promise<void> {
+  using f = await Deno.open(path, { write: true, create: true, truncate: true });
+  const block = new Uint32Array(1 << 18); // 1 MiB
+  let x = seed >>> 0 || 1;
+  for (let done = 0; done < size;) {
+    for (let i = 0; i < block.length; i++) {
+      x ^= x << 13;
+      x ^= x >>> 17;
+      x ^= x << 5;
+      block[i] = x >>> 0;
+    }
+    const bytes = new Uint8Array(block.buffer, 0, Math.min(block.byteLength, size - done));
+    for (let off = 0; off < bytes.length;) off += await f.write(bytes.subarray(off));
+    done += bytes.length;
+  }
+}
+
+/** Flushes dirty pages so that one run's writeback does not slow the next. */
+export async function sync(): Promise<void> {
+  await new Deno.Command("sync").output().catch(() => {});
+}
+
+/** Whether a command exists on PATH. */
+export async function have(cmd: string): Promise<boolean> {
+  try {
+    return (await new Deno.Command("sh", { args: ["-c", `command -v ${cmd}`] }).output()).success;
+  } catch {
+    return false;
+  }
+}
