@@ -149,7 +149,7 @@ export async function offerDescriptions(dir: string, lines: LineSource): Promise
   } catch {
     // missing: offer to create it
   }
-  const files = await listShareFiles(root);
+  const files = listShareFiles(root);
   if (files.length === 0) return false;
   const answer = await askWithDefault(
     lines,

@@ -107,6 +107,11 @@ export function startIndexServer(options: IndexServerOptions = {}): IndexServer 
     }
   })();
 
+  // One timer beats for every session (cheaper than a timer per peer).
+  const heartbeat = setInterval(() => {
+    for (const session of sessions.keys()) session.beat();
+  }, ctx.heartbeatSeconds * 1000);
+
   return {
     addr: listener.addr,
     store,
@@ -116,6 +121,7 @@ export function startIndexServer(options: IndexServerOptions = {}): IndexServer 
     async close(message = "The index server is shutting down") {
       if (closing) return;
       closing = true;
+      clearInterval(heartbeat);
       listener.close();
       await acceptLoop;
       await Promise.all([...sessions.keys()].map((s) => s.shutdown(message)));

@@ -50,7 +50,6 @@ export class Session {
   async run(): Promise<LeaveReason> {
     const conn = this.#conn;
     const ctx = this.#ctx;
-    let heartbeat: ReturnType<typeof setInterval> | undefined;
     try {
       const hello = await acceptHello(conn, {
         secret: ctx.secret,
@@ -71,7 +70,7 @@ export class Session {
         peerId: peer.id,
         heartbeat: ctx.heartbeatSeconds,
       });
-      heartbeat = setInterval(() => this.#beat(), ctx.heartbeatSeconds * 1000);
+      this.#lastHeard = Date.now();
       for (;;) {
         const msg = await conn.receive();
         if (msg === null) break;
@@ -95,7 +94,6 @@ export class Session {
         await conn.send(errorMessage(err.code, err.message)).catch(() => {});
       }
     } finally {
-      clearInterval(heartbeat);
       conn.close();
       const peer = this.#peer;
       if (peer) {
@@ -121,7 +119,12 @@ export class Session {
     this.#conn.close();
   }
 
-  #beat(): void {
+  /**
+   * Called by the server once per heartbeat interval: drops a peer silent for
+   * 3 intervals, otherwise sends a PING. Does nothing before HI.
+   */
+  beat(): void {
+    if (!this.#peer) return;
     const silentMs = Date.now() - this.#lastHeard;
     if (silentMs > MISSED_HEARTBEATS * this.#ctx.heartbeatSeconds * 1000) {
       this.#reason = "timeout";

@@ -24,7 +24,9 @@ export interface ConnectionOptions {
   bulkBufferBytes?: number;
 }
 
-const CONTROL_READ_BYTES = 64 * 1024;
+/** Control reads start small (idle connections are many) and grow while data streams in. */
+const CONTROL_READ_MIN = 1024;
+const CONTROL_READ_MAX = 64 * 1024;
 
 /** Frames messages over a byte stream. One reader and any number of writers at a time. */
 export class MessageConnection {
@@ -32,7 +34,7 @@ export class MessageConnection {
   readonly #decoder: FrameDecoder;
   readonly #maxFrameBytes: number;
   readonly #bulkBytes: number;
-  #scratch = new Uint8Array(CONTROL_READ_BYTES);
+  #scratch = new Uint8Array(CONTROL_READ_MIN);
   #bulk: Uint8Array | null = null;
   #writing: Promise<unknown> = Promise.resolve();
   #closed = false;
@@ -196,6 +198,10 @@ export class MessageConnection {
       return false;
     }
     this.#decoder.push(this.#scratch.subarray(0, n));
+    if (n === this.#scratch.length && n < CONTROL_READ_MAX) this.#scratch = new Uint8Array(n * 2);
+    else if (n < CONTROL_READ_MIN && this.#scratch.length > CONTROL_READ_MIN) {
+      this.#scratch = new Uint8Array(CONTROL_READ_MIN);
+    }
     return true;
   }
 

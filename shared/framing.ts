@@ -60,7 +60,7 @@ export class FrameDecoder {
     const from = this.#start + FRAME_HEADER_BYTES;
     const payload = this.#buf.slice(from, from + length);
     this.#start = from + length;
-    if (this.#start === this.#end) this.#start = this.#end = 0;
+    if (this.#start === this.#end) this.#reset();
     return payload;
   }
 
@@ -69,8 +69,14 @@ export class FrameDecoder {
     const n = Math.min(max, this.buffered);
     const out = this.#buf.slice(this.#start, this.#start + n);
     this.#start += n;
-    if (this.#start === this.#end) this.#start = this.#end = 0;
+    if (this.#start === this.#end) this.#reset();
     return out;
+  }
+
+  /** Empty again: a buffer grown for one big frame is given back. */
+  #reset(): void {
+    this.#start = this.#end = 0;
+    if (this.#buf.length > 16 * 1024) this.#buf = new Uint8Array(0);
   }
 
   #checkPrefix(): number {
@@ -92,7 +98,7 @@ export class FrameDecoder {
     if (live + extra <= this.#buf.length) {
       this.#buf.copyWithin(0, this.#start, this.#end);
     } else {
-      const grown = new Uint8Array(Math.max(live + extra, this.#buf.length * 2, 4096));
+      const grown = new Uint8Array(Math.max(live + extra, this.#buf.length * 2, 256));
       grown.set(this.#buf.subarray(this.#start, this.#end));
       this.#buf = grown;
     }
