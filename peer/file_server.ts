@@ -66,6 +66,7 @@ export function startFileServer(
   let closing = false;
 
   async function serve(conn: MessageConnection): Promise<void> {
+    const files = new OpenFiles();
     try {
       await acceptHello(conn, {
         secret: options.secret || undefined,
@@ -101,7 +102,15 @@ export function startFileServer(
         }
         stats.active++;
         try {
-          await onDownload(conn, msg, lookup(msg.sha256), limiter, stats, options.corrupt ?? false);
+          await onDownload(
+            conn,
+            msg,
+            lookup(msg.sha256),
+            files,
+            limiter,
+            stats,
+            options.corrupt ?? false,
+          );
         } finally {
           stats.active--;
         }
@@ -111,6 +120,7 @@ export function startFileServer(
         await conn.send(errorMessage(err.code, err.message)).catch(() => {});
       }
     } finally {
+      files.close();
       slots.release(conn);
       conn.close();
     }
@@ -174,48 +184,76 @@ export function startFileServer(
   };
 }
 
+/** The file a connection is reading, kept open between its requests (chunks come in runs). */
+class OpenFiles {
+  #current: { path: string; file: Deno.FsFile; size: number; position: number } | null = null;
+  #buf: Uint8Array | null = null;
+
+  /** This connection's send buffer (reused between requests). */
+  buffer(size: number): Uint8Array {
+    if (!this.#buf || this.#buf.length !== size) this.#buf = new Uint8Array(size);
+    return this.#buf;
+  }
+
+  /** The open file at `path` with its size now, or null when it cannot be opened. */
+  async get(path: string): Promise<{ file: Deno.FsFile; size: number; position: number } | null> {
+    if (this.#current?.path === path) return this.#current;
+    this.close();
+    try {
+      const file = await Deno.open(path);
+      this.#current = { path, file, size: (await file.stat()).size, position: 0 };
+      return this.#current;
+    } catch {
+      return null;
+    }
+  }
+
+  close(): void {
+    this.#current?.file.close();
+    this.#current = null;
+  }
+}
+
 /** Sends FILE and the requested bytes, or ERROR NOT_FOUND (the connection stays open). */
 async function onDownload(
   conn: MessageConnection,
   msg: MessageOf<"DOWNLOAD">,
   shared: SharedFile | undefined,
+  files: OpenFiles,
   limiter: RateLimiter | null,
   stats: { bytesSent: number },
   corrupt: boolean,
 ): Promise<void> {
-  let file: Deno.FsFile | undefined;
-  try {
-    if (shared) file = await Deno.open(shared.path).catch(() => undefined);
-    const size = file ? (await file.stat()).size : -1;
-    if (!shared || !file || size !== shared.size) {
-      await conn.send(
-        errorMessage("NOT_FOUND", `No file with SHA-256 ${msg.sha256} is shared here`),
-      );
-      return;
+  const open = shared ? await files.get(shared.path) : null;
+  if (!shared || !open || open.size !== shared.size) {
+    await conn.send(errorMessage("NOT_FOUND", `No file with SHA-256 ${msg.sha256} is shared here`));
+    return;
+  }
+  const size = open.size;
+  const offset = msg.offset ?? 0;
+  if (offset > size) {
+    throw new ProtocolError("BAD_MESSAGE", `Offset ${offset} is past the end (${size} bytes)`);
+  }
+  const length = Math.min(msg.length ?? size - offset, size - offset);
+  await conn.send({ type: "FILE", status: "ok", size: length, offset, total: size });
+  if (open.position !== offset) await open.file.seek(offset, Deno.SeekMode.Start);
+  open.position = offset + length;
+  let left = length;
+  const piece = limiter ? limiter.pieceBytes : SEND_BUFFER_BYTES;
+  const buf = files.buffer(piece);
+  let first = true;
+  while (left > 0) {
+    const n = await open.file.read(buf.subarray(0, Math.min(left, buf.length)));
+    if (n === null) {
+      files.close();
+      throw new ConnectionClosedError("File ended early while sending");
     }
-    const offset = msg.offset ?? 0;
-    if (offset > size) {
-      throw new ProtocolError("BAD_MESSAGE", `Offset ${offset} is past the end (${size} bytes)`);
-    }
-    const length = Math.min(msg.length ?? size - offset, size - offset);
-    await conn.send({ type: "FILE", status: "ok", size: length, offset, total: size });
-    if (offset > 0) await file.seek(offset, Deno.SeekMode.Start);
-    let left = length;
-    const piece = limiter ? limiter.pieceBytes : SEND_BUFFER_BYTES;
-    const buf = new Uint8Array(Math.min(piece, Math.max(length, 1)));
-    let first = true;
-    while (left > 0) {
-      const n = await file.read(buf.subarray(0, Math.min(left, buf.length)));
-      if (n === null) throw new ConnectionClosedError("File ended early while sending");
-      if (corrupt && first) buf[0] ^= 0xff;
-      first = false;
-      await limiter?.take(n);
-      // writeRaw must finish before buf is reused.
-      await conn.writeRaw(buf.subarray(0, n));
-      stats.bytesSent += n;
-      left -= n;
-    }
-  } finally {
-    file?.close();
+    if (corrupt && first) buf[0] ^= 0xff;
+    first = false;
+    await limiter?.take(n);
+    // writeRaw must finish before buf is reused.
+    await conn.writeRaw(buf.subarray(0, n));
+    stats.bytesSent += n;
+    left -= n;
   }
 }

@@ -9,6 +9,7 @@
 import { createHash, type Hash } from "node:crypto";
 import { join } from "node:path";
 import { chunkCount, chunkRange } from "../shared/chunks.ts";
+import { BackgroundHash } from "./background_hash.ts";
 
 /** What identifies the file being downloaded. */
 export interface PartTarget {
@@ -27,6 +28,8 @@ interface State {
 }
 
 const HELD_BYTES_MAX = 64 * 1024 * 1024;
+/** Files at least this big are hashed on a worker thread (it costs a few ms to start). */
+const BACKGROUND_HASH_MIN = 32 * 1024 * 1024;
 const SAVE_EVERY_MS = 500;
 
 /** The `.part` file and its state. */
@@ -42,7 +45,7 @@ export class PartFile {
   readonly #done: Uint8Array;
   readonly #file: Deno.FsFile;
   #writing: Promise<unknown> = Promise.resolve();
-  #whole: Hash = createHash("sha256");
+  #whole: Hash | BackgroundHash;
   #cursor = 0;
   readonly #held = new Map<number, Uint8Array>();
   #heldBytes = 0;
@@ -67,6 +70,15 @@ export class PartFile {
       : new Uint8Array(Math.ceil(this.count / 8));
     for (let i = 0; i < this.count; i++) if (this.isDone(i)) this.#doneCount++;
     this.resumedChunks = this.#doneCount;
+    this.#whole = target.size >= BACKGROUND_HASH_MIN ? new BackgroundHash() : createHash("sha256");
+  }
+
+  /** A buffer for chunk `i` (recycled from the hashing thread when possible). */
+  chunkBuffer(i: number): Uint8Array {
+    const { length } = chunkRange(i, this.target.size, this.target.chunkSize);
+    return this.#whole instanceof BackgroundHash
+      ? this.#whole.buffer(length)
+      : new Uint8Array(length);
   }
 
   /**
@@ -166,14 +178,19 @@ export class PartFile {
       this.#whole.update(held ?? await this.#readChunk(this.#cursor));
       this.#held.delete(this.#cursor);
     }
-    return this.#whole.digest("hex");
+    return this.#whole instanceof BackgroundHash
+      ? await this.#whole.digest()
+      : this.#whole.digest("hex");
   }
 
   /** Forgets every chunk: the bytes written turned out wrong as a whole. */
   reset(): void {
     this.#done.fill(0);
     this.#doneCount = 0;
-    this.#whole = createHash("sha256");
+    if (this.#whole instanceof BackgroundHash) {
+      this.#whole.close();
+      this.#whole = new BackgroundHash();
+    } else this.#whole = createHash("sha256");
     this.#cursor = 0;
     this.#held.clear();
     this.#heldBytes = 0;
@@ -188,6 +205,7 @@ export class PartFile {
     // (an empty download is discarded even when asked to keep it)
     if (this.#closed) return;
     this.#closed = true;
+    if (this.#whole instanceof BackgroundHash) this.#whole.close();
     clearTimeout(this.#saveTimer);
     this.#saveTimer = undefined;
     await this.#writing;
@@ -199,6 +217,7 @@ export class PartFile {
     if (how === "discard") await Deno.remove(this.partPath).catch(() => {});
   }
 
+  /** Feeds the whole-file hash in order. A buffer fed to a BackgroundHash is handed over. */
   #feed(i: number, bytes: Uint8Array): void {
     if (i === this.#cursor) {
       this.#whole.update(bytes);

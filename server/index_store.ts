@@ -27,6 +27,9 @@ export interface SearchPage {
   truncated: boolean;
 }
 
+/** Candidates checked by text before the other terms are intersected. */
+const TEXT_CHECK_BUDGET = 48;
+
 /** A map value that is one id or several. */
 type Ids = number | number[];
 
@@ -162,14 +165,10 @@ export class IndexStore {
     }).sort((a, b) => a.cost - b.cost);
     if (terms.length === 0 || terms[0].cost === 0) return { results: [], truncated: false };
     const [driver, ...others] = terms;
-    const othersCost = others.reduce((sum, o) => sum + o.cost, 0);
-    // Marking another term's ids costs ~5 ns each; checking a candidate's text ~1 µs.
-    const bits = others.length > 0 && othersCost < driver.cost * 200
-      ? this.#intersect(others)
-      : null;
-    const textCheck = needText || (others.length > 0 && bits === null);
     const picked: string[] = [];
     const seen = new Set<string>();
+    let bits: Uint8Array | null = null;
+    let textCheck = needText || others.length > 0;
     const take = (id: number): boolean => {
       if (bits && (bits[id >> 3] & (1 << (id & 7))) === 0) return true;
       const r = this.#records[id];
@@ -183,8 +182,21 @@ export class IndexStore {
     for (const id of idsOf(this.#byName.get(nameKey(exact)))) {
       if (baseName(this.#records[id]!.name).toLowerCase() === exact && !take(id)) break;
     }
+    // Walk the driver's postings. Candidates are first checked by their text, which
+    // is enough when matches are dense; past a small budget the other terms are
+    // intersected into a bitset (a few ns an id) and the walk goes on from there.
+    let budget = others.length > 0 ? TEXT_CHECK_BUDGET : Infinity;
     scan: for (const p of driver.postings) {
-      for (let i = 0; i < p.length; i++) if (!take(p.ids[i])) break scan;
+      for (let i = 0; i < p.length; i++) {
+        if (budget-- === 0) {
+          const othersCost = others.reduce((sum, o) => sum + o.cost, 0);
+          if (othersCost < driver.cost * 200) {
+            bits = this.#intersect(others);
+            textCheck = needText;
+          }
+        }
+        if (!take(p.ids[i])) break scan;
+      }
     }
     return {
       results: picked.slice(0, limit).map((sha) => this.locate(sha)!),

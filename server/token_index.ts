@@ -35,6 +35,15 @@ export interface Posting {
 }
 
 const GRAM = 3;
+const TERM_CACHE_SIZE = 50_000;
+
+/** Every distinct substring of a token (tokens are short: names are split into words). */
+function substrings(token: string): Set<string> {
+  const out = new Set<string>();
+  const max = Math.min(token.length, 64);
+  for (let i = 0; i < max; i++) for (let j = i + 1; j <= max; j++) out.add(token.slice(i, j));
+  return out;
+}
 
 /** token → ids, plus gram (1 to 3 characters) → tokens containing it. */
 export class TokenIndex {
@@ -58,8 +67,8 @@ export class TokenIndex {
     for (const t of tokens) {
       let p = this.#postings.get(t);
       if (!p) {
-        this.#termCache.clear();
         this.#postings.set(t, p = { ids: new Int32Array(4), length: 0 });
+        this.#extendCache(t, p);
         for (const g of gramsOf(t)) {
           let toks = this.#grams.get(g);
           if (!toks) this.#grams.set(g, toks = new Set());
@@ -91,7 +100,7 @@ export class TokenIndex {
         continue;
       }
       this.#postings.delete(t);
-      this.#termCache.clear();
+      this.#forgetInCache(t);
       for (const g of gramsOf(t)) {
         const toks = this.#grams.get(g);
         toks?.delete(t);
@@ -106,10 +115,24 @@ export class TokenIndex {
     if (!hit) {
       hit = [];
       for (const t of this.tokensContaining(term)) hit.push(this.#postings.get(t)!);
-      if (this.#termCache.size > 10_000) this.#termCache.clear();
+      if (this.#termCache.size >= TERM_CACHE_SIZE) {
+        this.#termCache.delete(this.#termCache.keys().next().value!); // oldest first
+      }
       this.#termCache.set(term, hit);
     }
     return hit;
+  }
+
+  /** A new token joins the cached answers of every cached term it contains. */
+  #extendCache(token: string, p: Posting): void {
+    if (this.#termCache.size === 0) return;
+    for (const sub of substrings(token)) this.#termCache.get(sub)?.push(p);
+  }
+
+  /** A removed token leaves the cached answers it was part of. */
+  #forgetInCache(token: string): void {
+    if (this.#termCache.size === 0) return;
+    for (const sub of substrings(token)) this.#termCache.delete(sub);
   }
 
   /** Vocabulary tokens that contain `q` as a substring. */
