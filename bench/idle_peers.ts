@@ -35,7 +35,7 @@ async function cpuPercent(pid: number, seconds: number): Promise<number> {
 
 /** Runs figure 5 (two rows: memory, CPU). */
 export async function idlePeers(size: IdleSize): Promise<Figure[]> {
-  const heartbeat = 5;
+  const heartbeat = 10; // the default
   const server = denoChild("main.ts", [
     "server",
     "--host",
@@ -67,7 +67,7 @@ export async function idlePeers(size: IdleSize): Promise<Figure[]> {
   let peers = 0;
   try {
     peers = Number((await clients.waitFor(/ready (\d+)/, 600_000))[1]);
-    await new Promise((r) => setTimeout(r, heartbeat * 1000)); // one full heartbeat round first
+    await new Promise((r) => setTimeout(r, Math.min(heartbeat, window) * 1000)); // settle first
     for (let r = 0; r < size.runs; r++) {
       cpu.push(await cpuPercent(pid, window));
       rss.push(await rssMiB(pid));

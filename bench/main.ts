@@ -57,7 +57,7 @@ const SIZES = {
     clients: 64,
     searchSeconds: 8,
     idlePeers: 10_000,
-    idleSeconds: 20,
+    idleSeconds: 50,
     startupFiles: 10_000,
     startupBytes: 1024 * MiB,
   },

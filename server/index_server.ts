@@ -2,7 +2,9 @@
  * The index server: accepts TCP connections and runs one session per peer.
  * @module
  */
+import { encodeMessage } from "../shared/codec.ts";
 import { MessageConnection } from "../shared/connection.ts";
+import { encodeFrame } from "../shared/framing.ts";
 import { errorMessage } from "../shared/errors.ts";
 import { MAX_FRAME_BYTES } from "../shared/protocol.ts";
 import { IndexStore } from "./index_store.ts";
@@ -108,8 +110,11 @@ export function startIndexServer(options: IndexServerOptions = {}): IndexServer 
   })();
 
   // One timer beats for every session (cheaper than a timer per peer).
+  let beatSeq = 0;
   const heartbeat = setInterval(() => {
-    for (const session of sessions.keys()) session.beat();
+    const seq = ++beatSeq;
+    const ping = encodeFrame(encodeMessage({ type: "PING", seq }));
+    for (const session of sessions.keys()) session.beat(ping, seq);
   }, ctx.heartbeatSeconds * 1000);
 
   return {

@@ -120,10 +120,11 @@ export class Session {
   }
 
   /**
-   * Called by the server once per heartbeat interval: drops a peer silent for
-   * 3 intervals, otherwise sends a PING. Does nothing before HI.
+   * Called by the server once per heartbeat interval with that beat's PING
+   * frame (encoded once for all peers): drops a peer silent for 3 intervals,
+   * otherwise sends the PING. Does nothing before HI.
    */
-  beat(): void {
+  beat(ping: Uint8Array, seq: number): void {
     if (!this.#peer) return;
     const silentMs = Date.now() - this.#lastHeard;
     if (silentMs > MISSED_HEARTBEATS * this.#ctx.heartbeatSeconds * 1000) {
@@ -132,7 +133,8 @@ export class Session {
       return;
     }
     this.#pingSentAt = Date.now();
-    this.#conn.send({ type: "PING", seq: ++this.#pingSeq }).catch(() => this.#conn.close());
+    this.#pingSeq = seq;
+    this.#conn.writeRaw(ping).catch(() => this.#conn.close());
   }
 
   #census(): string {

@@ -39,6 +39,8 @@ const HOLDER: Spec = {
   rttMs: "uint?",
 };
 
+const RESULT: Spec = { ...FILE_RECORD, peers: "holders" };
+
 const SCHEMAS: Record<MessageType, Spec> = {
   HELLO: { version: "uint", port: "uint", name: "string?", host: "string?", nonce: "sha256?" },
   CHALLENGE: { status: "ok", nonce: "sha256", proof: "sha256" },
@@ -98,8 +100,13 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
+/** Spec entries, computed once per spec (this runs for every message). */
+const ENTRIES = new WeakMap<Spec, [string, string][]>();
+
 function checkObject(obj: Record<string, unknown>, spec: Spec, where: string): void {
-  for (const [key, kind] of Object.entries(spec)) {
+  let entries = ENTRIES.get(spec);
+  if (!entries) ENTRIES.set(spec, entries = Object.entries(spec));
+  for (const [key, kind] of entries) {
     const optional = kind.endsWith("?");
     const value = obj[key];
     if (value === undefined) {
@@ -133,7 +140,7 @@ function checkField(value: unknown, kind: Field, where: string): boolean {
     case "holders":
       return checkArray(value, HOLDER, where);
     case "results":
-      return checkArray(value, { ...FILE_RECORD, peers: "holders" }, where);
+      return checkArray(value, RESULT, where);
   }
 }
 

@@ -80,18 +80,26 @@ export class MessageConnection {
    * when the stream ends mid-frame, TimeoutError (and closes) after `timeoutMs`.
    */
   async receive(timeoutMs?: number): Promise<Message | null> {
-    return await this.#withTimeout(async () => {
-      for (;;) {
-        const payload = this.#decoder.next();
-        if (payload) return decodeMessage(payload);
-        if (!(await this.#fill())) {
-          if (this.#decoder.buffered > 0) {
-            throw new ConnectionClosedError("Connection closed mid-frame");
-          }
-          return null;
+    // Fast path: a frame already buffered, or no deadline (the common, idle case).
+    const ready = this.#decoder.next();
+    if (ready) return decodeMessage(ready);
+    if (timeoutMs === undefined || timeoutMs <= 0 || !Number.isFinite(timeoutMs)) {
+      return await this.#next();
+    }
+    return await this.#withTimeout(() => this.#next(), timeoutMs);
+  }
+
+  async #next(): Promise<Message | null> {
+    for (;;) {
+      const payload = this.#decoder.next();
+      if (payload) return decodeMessage(payload);
+      if (!(await this.#fill())) {
+        if (this.#decoder.buffered > 0) {
+          throw new ConnectionClosedError("Connection closed mid-frame");
         }
+        return null;
       }
-    }, timeoutMs);
+    }
   }
 
   /**

@@ -81,8 +81,9 @@ export class FrameDecoder {
 
   #checkPrefix(): number {
     if (this.buffered < FRAME_HEADER_BYTES) return 0;
-    const view = new DataView(this.#buf.buffer, this.#buf.byteOffset + this.#start, 4);
-    const length = view.getUint32(0);
+    const b = this.#buf;
+    const at = this.#start;
+    const length = ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
     if (length > this.#max) {
       throw new ProtocolError(
         "FRAME_TOO_LARGE",
