@@ -88,7 +88,7 @@ export async function singleSource(size: TransferSize, work: string): Promise<Fi
       "127.0.0.1",
       "--directory",
       shareDir,
-    ]);
+    ], { quiet: true });
     await http.waitFor(/Serving HTTP/);
   }
   const out = join(work, "out");

@@ -206,27 +206,32 @@ export class IndexStore {
 
   /** Every current holder of one content hash, or null. */
   locate(sha256: string): SearchResult | null {
-    const ids = idsOf(this.#bySha.get(sha256));
-    if (ids.length === 0) return null;
+    const v = this.#bySha.get(sha256);
+    if (v === undefined) return null;
+    if (typeof v === "number") return { ...this.#records[v]!, peers: [this.#holder(v)] };
     const peers: Holder[] = [];
     const seen = new Set<number>();
-    for (const id of ids) {
+    for (const id of v) {
       const peerId = this.#peerOf[id];
       if (seen.has(peerId)) continue; // one entry per holder, even if it shares the file twice
       seen.add(peerId);
-      const p = this.#peers.get(peerId)!;
-      const holder: Holder = {
-        id: p.id,
-        host: p.host,
-        port: p.port,
-        sharedAt: new Date(this.#sharedAt[id]).toISOString(),
-        name: this.#records[id]!.name,
-      };
-      if (p.rttMs !== undefined) holder.rttMs = p.rttMs;
-      peers.push(holder);
+      peers.push(this.#holder(id));
     }
     peers.sort((a, b) => a.id - b.id);
-    return { ...this.#records[ids[0]]!, peers };
+    return { ...this.#records[v[0]]!, peers };
+  }
+
+  #holder(id: number): Holder {
+    const p = this.#peers.get(this.#peerOf[id])!;
+    const holder: Holder = {
+      id: p.id,
+      host: p.host,
+      port: p.port,
+      sharedAt: isoTime(this.#sharedAt[id]),
+      name: this.#records[id]!.name,
+    };
+    if (p.rttMs !== undefined) holder.rttMs = p.rttMs;
+    return holder;
   }
 
   /** Up to `limit` distinct files on the network, in order of first registration. */
@@ -309,6 +314,18 @@ export class IndexStore {
     if (!peer) throw new RangeError(`No peer with ID ${id}`);
     return peer;
   }
+}
+
+/** ISO strings of recent registration times: a REGISTER gives all its files one time. */
+const isoCache = new Map<number, string>();
+
+function isoTime(ms: number): string {
+  let iso = isoCache.get(ms);
+  if (iso === undefined) {
+    if (isoCache.size >= 4096) isoCache.clear();
+    isoCache.set(ms, iso = new Date(ms).toISOString());
+  }
+  return iso;
 }
 
 function matchesText(r: FileRecord, words: string[]): boolean {
