@@ -22,10 +22,10 @@ export function formatResults(results: SearchResult[]): string[] {
   });
 }
 
-/** Table of holders: Peer ID, host:port, shared at. */
-export function formatHolders(peers: Holder[]): string[] {
+/** Table of holders: Peer ID, host:port, shared at, ping, name; `selfId` is marked "(you)". */
+export function formatHolders(peers: Holder[], selfId = 0): string[] {
   const rows = peers.map((p) => [
-    String(p.id),
+    p.id === selfId ? `${p.id} (you)` : String(p.id),
     `${p.host}:${p.port}`,
     shortTime(p.sharedAt),
     p.rttMs === undefined ? "?" : `${p.rttMs} ms`,

@@ -85,7 +85,7 @@ async function downloadChosen(peer: Peer, file: SearchResult, lines: LineSource)
   let peerId: number | undefined;
   if (file.peers.length > 1) {
     console.log(`${file.peers.length} peers hold ${file.name}:`);
-    console.log(formatHolders(file.peers).join("\n"));
+    console.log(formatHolders(file.peers, peer.peerId).join("\n"));
     const answer = await askWithDefault(lines, "Download from which peer ID (any: Enter)", "any");
     if (answer !== "any") {
       peerId = Number(answer);
