@@ -94,9 +94,15 @@ export async function fetchChunks(
           });
         }
         if (inFlight.length === 0) {
-          await Promise.all(writes.splice(0));
+          if (writes.length > 0) {
+            await Promise.all(writes.splice(0));
+            continue; // that yielded: look at the queue again before waiting
+          }
           if (localError || part.doneCount === part.count) return;
-          await changed; // others may fail and hand chunks back
+          if (queue.length > 0) continue;
+          // Nothing left to ask for: wait until another worker hands chunks back or all are done.
+          // The check above and this wait run without yielding, so no notify() is missed.
+          await changed;
           continue;
         }
         const reply = await conn.expect(["FILE", "BUSY"], options.timeoutMs);
@@ -133,7 +139,10 @@ export async function fetchChunks(
           }
           // The disk write overlaps with reading the next chunk (a few at most outstanding).
           writes.push(
-            part.writeChunk(i, bytes).then(() => options.onChunk?.(active), (err) => {
+            part.writeChunk(i, bytes).then(() => {
+              options.onChunk?.(active);
+              if (part.doneCount === part.count) notify();
+            }, (err) => {
               localError ??= new LocalWriteError(
                 `cannot write ${part.partPath}: ${
                   (err as Error).message.replace(/\s*\(os error \d+\).*$/, "")
