@@ -4,7 +4,7 @@
  * @module
  */
 import { denoChild } from "./machine.ts";
-import { type Figure, figure } from "./stats.ts";
+import { type Figure, figure, median } from "./stats.ts";
 
 /** Sizes for figure 5. */
 export interface IdleSize {
@@ -104,9 +104,4 @@ export async function idlePeers(size: IdleSize): Promise<Figure[]> {
   });
   load.pass = load.value.median < 5;
   return [mem, load];
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
 }

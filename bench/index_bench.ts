@@ -6,7 +6,7 @@
  */
 import { IndexStore } from "../server/index_store.ts";
 import type { FileRecord } from "../shared/protocol.ts";
-import { type Figure, figure, percentile } from "./stats.ts";
+import { type Figure, figure, median, percentile } from "./stats.ts";
 import { rng, syntheticRecords, zipfSampler } from "./synthetic.ts";
 
 /** Sizes for the index figures. */
@@ -106,9 +106,4 @@ export function indexFigures(size: IndexSize): Figure[] {
     notes: `build ${buildSecs.toFixed(2)} s, vocabulary ${store.vocabularySize} tokens`,
   }));
   return rows;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
 }

@@ -19,6 +19,11 @@ export function summarize(samples: number[]): Stats {
   return { median, min: sorted[0], max: sorted[sorted.length - 1], samples };
 }
 
+/** The median of samples. */
+export function median(xs: number[]): number {
+  return summarize(xs).median;
+}
+
 /** The p-th percentile (0..100) of already sorted values. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;

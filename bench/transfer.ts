@@ -9,7 +9,7 @@ import { IndexClient } from "../peer/index_client.ts";
 import { startIndexServer } from "../server/index_server.ts";
 import type { SearchResult } from "../shared/protocol.ts";
 import { Child, denoChild, have, sync, writeRandomFile } from "./machine.ts";
-import { type Figure, figure } from "./stats.ts";
+import { type Figure, figure, median } from "./stats.ts";
 
 /** Sizes for the transfer figures. */
 export interface TransferSize {
@@ -205,9 +205,4 @@ export async function multiSource(size: TransferSize, work: string): Promise<Fig
   });
   f.pass = f.value.median * 1e6 >= 3.6 * size.rate;
   return f;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >> 1];
 }

@@ -4,7 +4,8 @@
  * upload slots and rate limit.
  * @module
  */
-import { MessageConnection } from "../shared/connection.ts";
+import type { MessageConnection } from "../shared/connection.ts";
+import { serveTcp } from "../net/tcp_service.ts";
 import { ConnectionClosedError, errorMessage, ProtocolError } from "../shared/errors.ts";
 import { acceptHello } from "../shared/handshake.ts";
 import type { MessageOf } from "../shared/protocol.ts";
@@ -51,19 +52,10 @@ export function startFileServer(
   lookup: (sha256: string) => SharedFile | undefined,
   options: FileServerOptions = {},
 ): FileServer {
-  const listener = Deno.listen({
-    hostname: options.hostname ?? "0.0.0.0",
-    port: options.port ?? 0,
-  });
   const idle = options.idleTimeoutMs ?? 60_000;
-  const sessions = new Map<MessageConnection, Promise<void>>();
-  const maxConnections = options.maxConnections ?? 256;
-  const maxPerAddress = options.maxConnectionsPerAddress ?? 32;
-  const perAddress = new Map<string, number>();
   const slots = new UploadSlots<MessageConnection>(options.uploadSlots ?? 8);
   const limiter = options.maxUploadRate ? new RateLimiter(options.maxUploadRate) : null;
   const stats = { active: 0, bytesSent: 0 };
-  let closing = false;
 
   async function serve(conn: MessageConnection): Promise<void> {
     const files = new OpenFiles();
@@ -126,47 +118,17 @@ export function startFileServer(
     }
   }
 
-  const acceptLoop = (async () => {
-    while (!closing) {
-      let conn: Deno.TcpConn;
-      try {
-        conn = await listener.accept();
-      } catch (err) {
-        if (closing || err instanceof Deno.errors.BadResource) return;
-        await new Promise((r) => setTimeout(r, 100));
-        continue;
-      }
-      const host = conn.remoteAddr.hostname;
-      const fromHost = perAddress.get(host) ?? 0;
-      const mc = new MessageConnection(conn);
-      if (sessions.size >= maxConnections || fromHost >= maxPerAddress) {
-        const why = sessions.size >= maxConnections
-          ? "This peer has too many connections"
-          : `Too many connections from ${host}`;
-        const refusal = mc.send(errorMessage("LIMIT", why)).catch(() => {}).finally(() =>
-          mc.close()
-        );
-        sessions.set(mc, refusal.finally(() => sessions.delete(mc)));
-        continue;
-      }
-      try {
-        conn.setNoDelay(true);
-      } catch { /* already gone */ }
-      perAddress.set(host, fromHost + 1);
-      sessions.set(
-        mc,
-        serve(mc).finally(() => {
-          sessions.delete(mc);
-          const n = (perAddress.get(host) ?? 1) - 1;
-          if (n === 0) perAddress.delete(host);
-          else perAddress.set(host, n);
-        }),
-      );
-    }
-  })();
+  const service = serveTcp({
+    hostname: options.hostname ?? "0.0.0.0",
+    port: options.port ?? 0,
+    maxConnections: options.maxConnections ?? 256,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 32,
+    fullMessage: "This peer has too many connections",
+  }, serve);
 
+  let closed = false;
   return {
-    addr: listener.addr,
+    addr: service.addr,
     get activeUploads() {
       return stats.active;
     },
@@ -174,12 +136,11 @@ export function startFileServer(
       return stats.bytesSent;
     },
     async close() {
-      if (closing) return;
-      closing = true;
-      listener.close();
-      await acceptLoop;
-      for (const mc of sessions.keys()) mc.close();
-      await Promise.all(sessions.values());
+      if (closed) return;
+      closed = true;
+      await service.stopAccepting();
+      service.closeAll();
+      await service.drained();
     },
   };
 }

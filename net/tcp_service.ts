@@ -1,0 +1,116 @@
+/**
+ * The accept loop both servers share (the index server and a peer's file
+ * server): connection limits in all and per address, refusal with ERROR LIMIT,
+ * back-off instead of dying on "too many open files", and bookkeeping so a
+ * server can stop and wait until every connection has ended.
+ * @module
+ */
+import { MessageConnection } from "../shared/connection.ts";
+import { errorMessage } from "../shared/errors.ts";
+
+/** Options for serveTcp. */
+export interface TcpServiceOptions {
+  hostname: string;
+  /** 0 lets the OS pick a free port. */
+  port: number;
+  maxConnections: number;
+  maxConnectionsPerAddress: number;
+  maxFrameBytes?: number;
+  /** Turn TCP keepalive on for accepted connections. */
+  keepAlive?: boolean;
+  /** The ERROR message when the service is full. */
+  fullMessage: string;
+}
+
+/** A listening service. */
+export interface TcpService {
+  readonly addr: Deno.NetAddr;
+  /** Connections being handled (refused ones are not counted). */
+  readonly connectionCount: number;
+  /** Stops accepting; resolves when the accept loop has ended. */
+  stopAccepting(): Promise<void>;
+  /** Closes every open connection. */
+  closeAll(): void;
+  /** Resolves when every handler (and refusal) has finished. */
+  drained(): Promise<void>;
+}
+
+/**
+ * Listens and calls `handle` once per accepted connection (with the address
+ * it came from). Throws when the address cannot be bound.
+ */
+export function serveTcp(
+  options: TcpServiceOptions,
+  handle: (conn: MessageConnection, host: string) => Promise<unknown>,
+): TcpService {
+  const listener = Deno.listen({ hostname: options.hostname, port: options.port });
+  const handlers = new Map<MessageConnection, Promise<unknown>>();
+  const refusals = new Set<Promise<unknown>>();
+  const perAddress = new Map<string, number>();
+  let closing = false;
+
+  const refuse = (mc: MessageConnection, why: string) => {
+    const done = mc.send(errorMessage("LIMIT", why)).catch(() => {}).finally(() => {
+      mc.close();
+      refusals.delete(done);
+    });
+    refusals.add(done);
+  };
+
+  const loop = (async () => {
+    while (!closing) {
+      let conn: Deno.TcpConn;
+      try {
+        conn = await listener.accept();
+      } catch (err) {
+        if (closing || err instanceof Deno.errors.BadResource) return;
+        // Too many open files and the like: back off instead of dying.
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      const host = conn.remoteAddr.hostname;
+      const fromHost = perAddress.get(host) ?? 0;
+      const mc = new MessageConnection(conn, { maxFrameBytes: options.maxFrameBytes });
+      if (handlers.size >= options.maxConnections) {
+        refuse(mc, options.fullMessage);
+        continue;
+      }
+      if (fromHost >= options.maxConnectionsPerAddress) {
+        refuse(mc, `Too many connections from ${host} (limit ${options.maxConnectionsPerAddress})`);
+        continue;
+      }
+      try {
+        conn.setNoDelay(true);
+        if (options.keepAlive) conn.setKeepAlive(true);
+      } catch { /* the socket is already gone */ }
+      perAddress.set(host, fromHost + 1);
+      const done = handle(mc, host).catch(() => {}).finally(() => {
+        handlers.delete(mc);
+        const n = (perAddress.get(host) ?? 1) - 1;
+        if (n === 0) perAddress.delete(host);
+        else perAddress.set(host, n);
+      });
+      handlers.set(mc, done);
+    }
+  })();
+
+  return {
+    addr: listener.addr,
+    get connectionCount() {
+      return handlers.size;
+    },
+    async stopAccepting() {
+      if (!closing) {
+        closing = true;
+        listener.close();
+      }
+      await loop;
+    },
+    closeAll() {
+      for (const mc of handlers.keys()) mc.close();
+    },
+    async drained() {
+      await Promise.all([...handlers.values(), ...refusals]);
+    },
+  };
+}
