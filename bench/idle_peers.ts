@@ -3,7 +3,7 @@
  * resident memory and CPU, against the same server with no peers.
  * @module
  */
-import { denoChild } from "./machine.ts";
+import { denoChild, serverChild } from "./machine.ts";
 import { type Figure, figure, median } from "./stats.ts";
 
 /** Sizes for figure 5. */
@@ -36,20 +36,14 @@ async function cpuPercent(pid: number, seconds: number): Promise<number> {
 /** Runs figure 5 (two rows: memory, CPU). */
 export async function idlePeers(size: IdleSize): Promise<Figure[]> {
   const heartbeat = 10; // the default
-  const server = denoChild("main.ts", [
-    "server",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
+  const { server, port } = await serverChild([
     "--heartbeat",
     String(heartbeat),
     "--max-per-address",
     "30000",
     "--max-connections",
     "30000",
-  ], { nofile: 20000 });
-  const port = (await server.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1];
+  ]);
   const pid = server.proc.pid;
   const window = Math.max(1, size.idleSeconds / size.runs);
   const baseRss: number[] = [];

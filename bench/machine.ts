@@ -113,3 +113,12 @@ export async function have(cmd: string): Promise<boolean> {
     return false;
   }
 }
+
+/** Starts `main.ts server` on 127.0.0.1 and a free port (open-files limit raised); returns it and its port. */
+export async function serverChild(extra: string[]): Promise<{ server: Child; port: string }> {
+  const server = denoChild("main.ts", ["server", "--host", "127.0.0.1", "--port", "0", ...extra], {
+    nofile: 20000,
+  });
+  const port = (await server.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1];
+  return { server, port };
+}

@@ -4,7 +4,7 @@
  * unknown hashes (the protocol round trip without search work).
  * @module
  */
-import { denoChild } from "./machine.ts";
+import { denoChild, serverChild } from "./machine.ts";
 import { type Figure, figure } from "./stats.ts";
 
 /** Sizes for figure 4. */
@@ -17,16 +17,7 @@ export interface SearchSize {
 
 /** Runs figure 4 (two rows: throughput, p99). */
 export async function searchLoad(size: SearchSize): Promise<Figure[]> {
-  const server = denoChild("main.ts", [
-    "server",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--max-per-address",
-    "100000",
-  ], { nofile: 20000 });
-  const port = (await server.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1];
+  const { server, port } = await serverChild(["--max-per-address", "100000"]);
   const loader = denoChild("bench/loader.ts", [port, String(size.searchFiles), "1000"], {
     stdin: true,
     nofile: 20000,

@@ -3,6 +3,7 @@
  * @module
  */
 import { ConnectionClosedError, TimeoutError } from "../shared/errors.ts";
+import { osErrorText } from "../shared/text.ts";
 
 /**
  * Opens a TCP connection (no-delay, keepalive) or throws ConnectionClosedError
@@ -35,6 +36,5 @@ export async function dial(host: string, port: number, timeoutMs: number): Promi
 
 function reason(err: unknown): string {
   if (err instanceof Deno.errors.ConnectionRefused) return "connection refused";
-  const msg = err instanceof Error ? err.message : String(err);
-  return msg.replace(/\s*\(os error \d+\)$/, "").toLowerCase();
+  return osErrorText(err).toLowerCase();
 }

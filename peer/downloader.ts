@@ -11,6 +11,7 @@ import { MessageConnection } from "../shared/connection.ts";
 import { NotFoundError } from "../shared/errors.ts";
 import { numberedName, safeFileName } from "../shared/file_names.ts";
 import { sayHello } from "../shared/handshake.ts";
+import { osErrorText } from "../shared/text.ts";
 import type { Holder, SearchResult } from "../shared/protocol.ts";
 import { dial } from "./dial.ts";
 import { PartFile } from "./part_file.ts";
@@ -73,7 +74,7 @@ export async function downloadFile(
   try {
     await Deno.mkdir(outDir, { recursive: true });
   } catch (err) {
-    throw new DownloadError(`Cannot create download folder ${outDir}: ${osMessage(err)}`);
+    throw new DownloadError(`Cannot create download folder ${outDir}: ${osErrorText(err)}`);
   }
   const name = safeFileName(file.name, `download-${file.sha256.slice(0, 12)}`);
   const chunkSize = file.chunkSize ?? chunkSizeFor(file.size);
@@ -81,7 +82,7 @@ export async function downloadFile(
   try {
     part = await PartFile.open(outDir, name, { sha256: file.sha256, size: file.size, chunkSize });
   } catch (err) {
-    throw new DownloadError(`Cannot write ${join(outDir, `${name}.part`)}: ${osMessage(err)}`);
+    throw new DownloadError(`Cannot write ${join(outDir, `${name}.part`)}: ${osErrorText(err)}`);
   }
   const timeoutMs = options.timeoutMs ?? 15_000;
   try {
@@ -231,11 +232,6 @@ export async function placeFile(partPath: string, dir: string, name: string): Pr
     return target;
   }
   throw new DownloadError(`Too many files named like ${name} in ${dir}`);
-}
-
-function osMessage(err: unknown): string {
-  return (err instanceof Error ? err.message : String(err)).replace(/\s*\(os error \d+\)/, "")
-    .replace(/: \w+ '.*'$/, "");
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -9,6 +9,7 @@ import { createHash } from "node:crypto";
 import { chunkRange } from "../shared/chunks.ts";
 import { MessageConnection } from "../shared/connection.ts";
 import { sayHello } from "../shared/handshake.ts";
+import { osErrorText } from "../shared/text.ts";
 import type { Holder } from "../shared/protocol.ts";
 import { dial } from "./dial.ts";
 import type { PartFile } from "./part_file.ts";
@@ -144,9 +145,7 @@ export async function fetchChunks(
               if (part.doneCount === part.count) notify();
             }, (err) => {
               localError ??= new LocalWriteError(
-                `cannot write ${part.partPath}: ${
-                  (err as Error).message.replace(/\s*\(os error \d+\).*$/, "")
-                }`,
+                `cannot write ${part.partPath}: ${osErrorText(err)}`,
               );
               notify(); // wake workers waiting for work: there is none now
             }),

@@ -20,8 +20,6 @@ export interface ByteStream {
 export interface ConnectionOptions {
   /** Largest frame accepted (default 1 MiB). */
   maxFrameBytes?: number;
-  /** Size of the buffer used for raw file bytes (default 1 MiB). */
-  bulkBufferBytes?: number;
 }
 
 /** Control reads start small (idle connections are many) and grow while data streams in. */
@@ -33,9 +31,7 @@ export class MessageConnection {
   readonly #stream: ByteStream;
   readonly #decoder: FrameDecoder;
   readonly #maxFrameBytes: number;
-  readonly #bulkBytes: number;
   #scratch = new Uint8Array(CONTROL_READ_MIN);
-  #bulk: Uint8Array | null = null;
   #writing: Promise<unknown> = Promise.resolve();
   #closed = false;
   #eof = false;
@@ -44,7 +40,6 @@ export class MessageConnection {
     this.#stream = stream;
     this.#maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
     this.#decoder = new FrameDecoder(this.#maxFrameBytes);
-    this.#bulkBytes = options.bulkBufferBytes ?? 1024 * 1024;
   }
 
   /** True once close() was called. */
@@ -116,32 +111,6 @@ export class MessageConnection {
     if ((types as readonly string[]).includes(msg.type)) return msg as MessageOf<T>;
     if (msg.type === "ERROR") throw remoteError(msg);
     throw new ProtocolError("BAD_STATE", `Expected ${types.join(" or ")}, got ${msg.type}`);
-  }
-
-  /**
-   * Reads exactly `size` raw bytes and hands them to `sink` in order. Bytes
-   * already buffered come first; then large `read()` calls into one reused
-   * buffer, so `sink` must finish with a chunk before its promise resolves.
-   */
-  async readBytes(
-    size: number,
-    sink: (chunk: Uint8Array) => void | Promise<void>,
-    timeoutMs?: number,
-  ): Promise<void> {
-    let left = size;
-    if (this.#decoder.buffered > 0 && left > 0) {
-      const head = this.#decoder.take(left);
-      left -= head.length;
-      await sink(head);
-    }
-    const buf = this.#bulk ??= new Uint8Array(this.#bulkBytes);
-    while (left > 0) {
-      const want = buf.subarray(0, Math.min(left, buf.length));
-      const n = await this.#withTimeout(() => this.#stream.read(want), timeoutMs);
-      if (n === null) throw new ConnectionClosedError(`Connection closed with ${left} bytes to go`);
-      left -= n;
-      await sink(want.subarray(0, n));
-    }
   }
 
   /**

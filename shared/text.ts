@@ -19,3 +19,9 @@ export function humanBytes(n: number): string {
 export function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? "" : "s"}`;
 }
+
+/** An error's message without the OS's "(os error N)" and trailing "op 'path'" details. */
+export function osErrorText(err: unknown): string {
+  const msg = err instanceof Error ? err.message : String(err);
+  return msg.replace(/\s*\(os error \d+\)/, "").replace(/: \w+ '.*'$/, "");
+}

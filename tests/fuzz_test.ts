@@ -170,9 +170,9 @@ Deno.test("fuzz: a peer's file server survives hostile connections and still ser
       await sayHello(conn, { port: 0 }, { timeoutMs: 5_000 });
       await conn.send({ type: "DOWNLOAD", sha256: sha } satisfies Message);
       const header = await conn.expect(["FILE"]);
-      const chunks: number[] = [];
-      await conn.readBytes(header.size, (c) => void chunks.push(...c));
-      assert.equal(new TextDecoder().decode(new Uint8Array(chunks)), "still here");
+      const bytes = new Uint8Array(header.size);
+      await conn.readInto(bytes);
+      assert.equal(new TextDecoder().decode(bytes), "still here");
     } finally {
       conn.close();
     }

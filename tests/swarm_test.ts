@@ -182,7 +182,7 @@ Deno.test("upload slots: an extra downloader gets BUSY with its place, then its 
     const sha = files[0].sha256;
     await first.send({ type: "DOWNLOAD", sha256: sha, offset: 0, length: 10 });
     assert.equal((await first.expect(["FILE"])).size, 10);
-    await first.readBytes(10, () => {});
+    await first.readInto(new Uint8Array(10));
     await second.send({ type: "DOWNLOAD", sha256: sha, offset: 0, length: 10 });
     assert.deepEqual(await second.expect(["BUSY"]), { type: "BUSY", status: "busy", position: 1 });
     await third.send({ type: "DOWNLOAD", sha256: sha, offset: 0, length: 10 });
@@ -191,7 +191,7 @@ Deno.test("upload slots: an extra downloader gets BUSY with its place, then its 
     await waitFor(async () => {
       await second.send({ type: "DOWNLOAD", sha256: sha, offset: 0, length: 10 });
       const reply = await second.expect(["FILE", "BUSY"]);
-      if (reply.type === "FILE") await second.readBytes(reply.size, () => {});
+      if (reply.type === "FILE") await second.readInto(new Uint8Array(reply.size));
       return reply.type === "FILE";
     }, "the second downloader's turn");
     await third.send({ type: "DOWNLOAD", sha256: sha, offset: 0, length: 10 });
