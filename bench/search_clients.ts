@@ -1,8 +1,17 @@
 /**
- * Benchmark helper: C concurrent connections send back-to-back requests for S
- * seconds and print one JSON line {count, seconds, p50, p99}. Replies are only
- * framed, not parsed, so the load generator stays lighter than the server.
- * Usage: deno run -A bench/search_clients.ts PORT CLIENTS SECONDS search|locate
+ * Benchmark helper: C concurrent connections send requests for S seconds and
+ * print one JSON line {count, seconds, p50, p99}. Replies are only framed, not
+ * parsed, so the load generator stays lighter than the server.
+ *
+ * Without RATE each connection is a closed loop (request, wait, next): that
+ * finds the server's throughput. With RATE (requests/s over all connections)
+ * requests go out on a fixed schedule, round robin over the connections,
+ * whether or not replies are back (open loop, requests pipelined), so a slow
+ * server cannot slow the senders and hide its queue; latency counts from the
+ * moment each request is written (a late timer here delays the send, not the
+ * measurement).
+ *
+ * Usage: deno run -A bench/search_clients.ts PORT CLIENTS SECONDS search|locate [RATE]
  * @module
  */
 import { encodeMessage } from "../shared/codec.ts";
@@ -13,6 +22,7 @@ import { rng, vocabulary, zipfSampler } from "./synthetic.ts";
 
 const [port, clients, seconds] = Deno.args.slice(0, 3).map(Number);
 const mode = Deno.args[3];
+const rate = Number(Deno.args[4] ?? 0);
 const words = vocabulary(50_000, rng(1)); // the same words the loader used
 const random = rng(99);
 const pick = zipfSampler(words.length, random);
@@ -29,8 +39,8 @@ function request(): Uint8Array {
   });
 }
 
-/** One connection: HELLO, then request → reply in a loop until the deadline. */
-async function client(deadline: number, latencies: number[]): Promise<void> {
+/** A connection that has said HELLO, with a reader of reply frames that answers PINGs. */
+async function open(): Promise<{ conn: Deno.TcpConn; reply: () => Promise<Uint8Array> }> {
   const conn = await Deno.connect({ hostname: "127.0.0.1", port });
   conn.setNoDelay(true);
   const decoder = new FrameDecoder();
@@ -44,28 +54,73 @@ async function client(deadline: number, latencies: number[]): Promise<void> {
       decoder.push(buf.subarray(0, n));
     }
   };
+  const reply = async () => {
+    let payload = await next();
+    while (payload[9] === 0x50 && payload[10] === 0x49) { // {"type":"PING": answer, and keep waiting
+      const seq = JSON.parse(new TextDecoder().decode(payload)).seq;
+      await conn.write(frame({ type: "PONG", status: "ok", seq }));
+      payload = await next();
+    }
+    return payload;
+  };
   await conn.write(frame({ type: "HELLO", version: PROTOCOL_VERSION, port: 0 }));
   await next();
+  return { conn, reply };
+}
+
+/** Closed loop: request → reply until the deadline. */
+async function closedLoop(deadline: number, latencies: number[]): Promise<void> {
+  const { conn, reply } = await open();
   while (performance.now() < deadline) {
     const t = performance.now();
     await conn.write(request());
-    let reply = await next();
-    while (reply[9] === 0x50 && reply[10] === 0x49) { // {"type":"PING": answer, and keep waiting
-      await conn.write(
-        frame({ type: "PONG", status: "ok", seq: JSON.parse(new TextDecoder().decode(reply)).seq }),
-      );
-      reply = await next();
-    }
+    await reply();
     latencies.push(performance.now() - t);
   }
   await conn.write(frame({ type: "BYE" }));
   conn.close();
 }
 
+/**
+ * Open loop: one pacer sends `rate` requests a second, round robin over the
+ * connections, whether or not replies are back; each connection reads its
+ * replies in order as they come.
+ */
+async function openLoop(seconds: number, rate: number, latencies: number[]): Promise<void> {
+  const conns = await Promise.all(Array.from({ length: clients }, open));
+  const total = Math.floor(seconds * rate);
+  const sentAt = conns.map(() => [] as number[]);
+  const readers = conns.map(async ({ reply }, c) => {
+    const count = Math.floor(total / clients) + (c < total % clients ? 1 : 0);
+    for (let i = 0; i < count; i++) {
+      await reply();
+      latencies.push(performance.now() - sentAt[c][i]);
+    }
+  });
+  const writes = conns.map(() => Promise.resolve());
+  const start = performance.now();
+  for (let sent = 0; sent < total;) {
+    const due = Math.min(total, Math.floor((performance.now() - start) * rate / 1000) + 1);
+    for (; sent < due; sent++) {
+      const c = sent % clients;
+      const req = request();
+      sentAt[c].push(performance.now());
+      writes[c] = writes[c].then(() => conns[c].conn.write(req)).then(() => {});
+    }
+    await new Promise((resolve) => setTimeout(resolve, 1));
+  }
+  await Promise.all([...readers, ...writes]);
+  for (const { conn } of conns) {
+    await conn.write(frame({ type: "BYE" }));
+    conn.close();
+  }
+}
+
 const latencies: number[] = [];
 const t0 = performance.now();
 const deadline = t0 + seconds * 1000;
-await Promise.all(Array.from({ length: clients }, () => client(deadline, latencies)));
+if (rate > 0) await openLoop(seconds, rate, latencies);
+else await Promise.all(Array.from({ length: clients }, () => closedLoop(deadline, latencies)));
 const elapsed = (performance.now() - t0) / 1000;
 latencies.sort((a, b) => a - b);
 console.log(

@@ -2,10 +2,14 @@
  * Figure 4: search over loopback: concurrent clients against a server (the
  * real CLI) holding many files; baseline: the same clients sending LOCATE of
  * unknown hashes (the protocol round trip without search work).
+ * 4a is throughput with every client in a closed loop (the server saturated).
+ * 4b is latency at the target rate, offered open loop: with 64 clients in a
+ * closed loop the mean latency is 64 / throughput by Little's law, so p99 at
+ * saturation measures the queue the clients build, not the server.
  * @module
  */
 import { denoChild, serverChild } from "./machine.ts";
-import { type Figure, figure } from "./stats.ts";
+import { type Figure, figure, median } from "./stats.ts";
 
 /** Sizes for figure 4. */
 export interface SearchSize {
@@ -14,6 +18,9 @@ export interface SearchSize {
   searchSeconds: number;
   runs: number;
 }
+
+/** The rate figure 4b offers: the throughput target. */
+const TARGET_RATE = 10_000;
 
 /** Runs figure 4 (two rows: throughput, p99). */
 export async function searchLoad(size: SearchSize): Promise<Figure[]> {
@@ -26,22 +33,32 @@ export async function searchLoad(size: SearchSize): Promise<Figure[]> {
   const p99: number[] = [];
   const baseQps: number[] = [];
   const baseP99: number[] = [];
+  const satP99: number[] = [];
+  const openRate: number[] = [];
   try {
     await loader.waitFor(/loaded/, 600_000);
+    const run = async (mode: string, rate = 0) => {
+      const c = denoChild("bench/search_clients.ts", [
+        port,
+        String(size.clients),
+        String(size.searchSeconds),
+        mode,
+        String(rate),
+      ]);
+      const line = (await c.waitFor(/^\{.*\}$/m, 120_000))[0];
+      await c.stop();
+      return JSON.parse(line) as { count: number; seconds: number; p99: number };
+    };
     for (let r = 0; r < size.runs; r++) {
-      for (const mode of ["search", "locate"]) {
-        const c = denoChild("bench/search_clients.ts", [
-          port,
-          String(size.clients),
-          String(size.searchSeconds),
-          mode,
-        ]);
-        const line = (await c.waitFor(/^\{.*\}$/m, 120_000))[0];
-        await c.stop();
-        const res = JSON.parse(line);
-        (mode === "search" ? qps : baseQps).push(res.count / res.seconds);
-        (mode === "search" ? p99 : baseP99).push(res.p99);
-      }
+      const closed = await run("search");
+      qps.push(closed.count / closed.seconds);
+      satP99.push(closed.p99);
+      const locate = await run("locate");
+      baseQps.push(locate.count / locate.seconds);
+      const open = await run("search", TARGET_RATE);
+      p99.push(open.p99);
+      openRate.push(open.count / open.seconds);
+      baseP99.push((await run("locate", TARGET_RATE)).p99);
     }
   } finally {
     await loader.stop();
@@ -61,13 +78,20 @@ export async function searchLoad(size: SearchSize): Promise<Figure[]> {
   a.pass = a.value.median >= 10_000;
   const b = figure({
     id: "4b",
-    name: `search latency p99 under that load`,
+    name: `search latency p99 at ${
+      TARGET_RATE.toLocaleString("en")
+    } queries/s offered (open loop, ${size.clients} clients)`,
     unit: "ms",
     values: p99,
-    baseline: { name: "LOCATE p99", unit: "ms", values: baseP99 },
+    baseline: { name: "LOCATE p99 at the same rate", unit: "ms", values: baseP99 },
     ratios: p99.map((p, i) => p / baseP99[i]),
     target: "p99 ≤ 5 ms",
     pass: false,
+    notes: `served ${
+      Math.round(median(openRate))
+    } queries/s; p99 with every client in a closed loop (saturated): ${
+      median(satP99).toFixed(1)
+    } ms`,
   });
   b.pass = b.value.median <= 5;
   return [a, b];

@@ -1,10 +1,13 @@
 /**
  * Inverted index from tokens to file ids, compact enough for millions of files:
- * each token's ids live in a growable Int32Array; removals filter each
- * affected list once per batch. A gram index over the vocabulary finds the tokens that contain a
- * query word as a substring. A pure data structure; no I/O.
+ * each token has a numeric id and its file ids live in a growable Int32Array;
+ * removals filter each affected list once per batch. A gram index over the
+ * vocabulary finds the tokens that contain a query word as a substring, and a
+ * forward index (file → token ids) lets a search test candidates cheaply.
+ * A pure data structure; no I/O.
  * @module
  */
+import { FileTokens } from "./file_tokens.ts";
 
 /** Splits text into lower-case runs of letters and digits (deduplicated, in order). */
 export function tokenize(text: string): string[] {
@@ -34,8 +37,17 @@ export interface Posting {
   length: number;
 }
 
+/** What one query term matches: the tokens that contain it, and their postings. */
+export interface TermMatch {
+  /** Token ids. */
+  tokens: number[];
+  postings: Posting[];
+}
+
 const GRAM = 3;
 const TERM_CACHE_SIZE = 50_000;
+/** Terms one search can test per candidate through token marks (bits of a Uint32). */
+export const MAX_MARKED_TERMS = 32;
 
 /** Every distinct substring of a token (tokens are short: names are split into words). */
 function substrings(token: string): Set<string> {
@@ -45,76 +57,82 @@ function substrings(token: string): Set<string> {
   return out;
 }
 
-/** token → ids, plus gram (1 to 3 characters) → tokens containing it. */
+/** token → ids, gram (1 to 3 characters) → tokens containing it, and file → token ids. */
 export class TokenIndex {
-  readonly #postings = new Map<string, Posting>();
+  readonly #ids = new Map<string, number>();
+  #postings: (Posting | undefined)[] = [];
+  #names: (string | undefined)[] = [];
+  readonly #freeIds: number[] = [];
   readonly #grams = new Map<string, Set<string>>();
-  /** Query term → postings of the tokens containing it; valid while the vocabulary is unchanged. */
-  readonly #termCache = new Map<string, Posting[]>();
+  /** Query term → the tokens containing it; valid while the vocabulary is unchanged. */
+  readonly #termCache = new Map<string, TermMatch>();
+  readonly #files = new FileTokens();
+  /** Per token id: bits of the terms of the search under way that it contains (0 otherwise). */
+  #marks = new Uint32Array(1024);
 
   /** Number of distinct tokens. */
   get vocabularySize(): number {
-    return this.#postings.size;
+    return this.#ids.size;
   }
 
   /** The posting list of a token. */
   posting(token: string): Posting | undefined {
-    return this.#postings.get(token);
+    const id = this.#ids.get(token);
+    return id === undefined ? undefined : this.#postings[id];
   }
 
-  /** Indexes `id` under each of `tokens` (already deduplicated). */
-  add(id: number, tokens: readonly string[]): void {
+  /** Indexes `file` under each of `tokens` (already deduplicated). */
+  add(file: number, tokens: readonly string[]): void {
+    const ids: number[] = [];
     for (const t of tokens) {
-      let p = this.#postings.get(t);
-      if (!p) {
-        this.#postings.set(t, p = { ids: new Int32Array(4), length: 0 });
-        this.#extendCache(t, p);
-        for (const g of gramsOf(t)) {
-          let toks = this.#grams.get(g);
-          if (!toks) this.#grams.set(g, toks = new Set());
-          toks.add(t);
-        }
-      }
+      const id = this.#ids.get(t) ?? this.#newToken(t);
+      const p = this.#postings[id]!;
       if (p.length === p.ids.length) {
         const grown = new Int32Array(p.ids.length * (p.ids.length < 1024 ? 4 : 2));
         grown.set(p.ids);
         p.ids = grown;
       }
-      p.ids[p.length++] = id;
+      p.ids[p.length++] = file;
+      ids.push(id);
     }
+    this.#files.set(file, ids);
   }
 
   /**
-   * Removes ids from tokens' lists: one pass over each affected list, however
-   * many of its ids go. A token whose list empties leaves the vocabulary.
+   * Removes files from every list they are in: one pass over each affected
+   * list, however many of its files go. A token whose list empties leaves the
+   * vocabulary.
    */
-  removeIds(byToken: Map<string, Set<number>>): void {
-    for (const [t, gone] of byToken) {
-      const p = this.#postings.get(t);
-      if (!p) continue;
+  remove(files: readonly number[]): void {
+    const byToken = new Map<number, Set<number>>();
+    for (const f of files) {
+      for (const t of this.#files.get(f)) {
+        let gone = byToken.get(t);
+        if (!gone) byToken.set(t, gone = new Set());
+        gone.add(f);
+      }
+      this.#files.delete(f);
+    }
+    for (const [id, gone] of byToken) {
+      const p = this.#postings[id]!;
       let n = 0;
       for (let i = 0; i < p.length; i++) if (!gone.has(p.ids[i])) p.ids[n++] = p.ids[i];
       p.length = n;
-      if (n > 0) {
-        if (n * 4 < p.ids.length && p.ids.length > 8) p.ids = p.ids.slice(0, n * 2);
-        continue;
-      }
-      this.#postings.delete(t);
-      this.#forgetInCache(t);
-      for (const g of gramsOf(t)) {
-        const toks = this.#grams.get(g);
-        toks?.delete(t);
-        if (toks?.size === 0) this.#grams.delete(g);
-      }
+      if (n === 0) this.#dropToken(id);
+      else if (n * 4 < p.ids.length && p.ids.length > 8) p.ids = p.ids.slice(0, n * 2);
     }
   }
 
-  /** Posting lists of every token that contains `term` (cached until the vocabulary changes). */
-  postingsContaining(term: string): Posting[] {
+  /** The tokens that contain `term` and their postings (cached until the vocabulary changes). */
+  term(term: string): TermMatch {
     let hit = this.#termCache.get(term);
     if (!hit) {
-      hit = [];
-      for (const t of this.tokensContaining(term)) hit.push(this.#postings.get(t)!);
+      hit = { tokens: [], postings: [] };
+      for (const t of this.tokensContaining(term)) {
+        const id = this.#ids.get(t)!;
+        hit.tokens.push(id);
+        hit.postings.push(this.#postings[id]!);
+      }
       if (this.#termCache.size >= TERM_CACHE_SIZE) {
         this.#termCache.delete(this.#termCache.keys().next().value!); // oldest first
       }
@@ -123,16 +141,25 @@ export class TokenIndex {
     return hit;
   }
 
-  /** A new token joins the cached answers of every cached term it contains. */
-  #extendCache(token: string, p: Posting): void {
-    if (this.#termCache.size === 0) return;
-    for (const sub of substrings(token)) this.#termCache.get(sub)?.push(p);
+  /**
+   * Marks the tokens of up to MAX_MARKED_TERMS terms (bit i for term i) so that
+   * `covers` can test files; returns the mask of all bits. Call `unmark` after.
+   */
+  mark(terms: readonly TermMatch[]): number {
+    terms.forEach((t, i) => {
+      for (const id of t.tokens) this.#marks[id] |= 1 << i;
+    });
+    return terms.length === 32 ? -1 : (1 << terms.length) - 1;
   }
 
-  /** A removed token leaves the cached answers it was part of. */
-  #forgetInCache(token: string): void {
-    if (this.#termCache.size === 0) return;
-    for (const sub of substrings(token)) this.#termCache.delete(sub);
+  /** Clears the marks set by `mark`. */
+  unmark(terms: readonly TermMatch[]): void {
+    for (const t of terms) for (const id of t.tokens) this.#marks[id] = 0;
+  }
+
+  /** True when `file` has, for every marked term, a token containing it. */
+  covers(file: number, all: number): boolean {
+    return this.#files.covers(file, this.#marks, all);
   }
 
   /** Vocabulary tokens that contain `q` as a substring. */
@@ -147,6 +174,50 @@ export class TokenIndex {
     const out: string[] = [];
     for (const t of smallest!) if (t.includes(q)) out.push(t);
     return out;
+  }
+
+  #newToken(token: string): number {
+    const id = this.#freeIds.pop() ?? this.#postings.length;
+    if (id >= this.#marks.length) {
+      const marks = new Uint32Array(this.#marks.length * 2);
+      marks.set(this.#marks);
+      this.#marks = marks;
+    }
+    const p: Posting = { ids: new Int32Array(4), length: 0 };
+    this.#ids.set(token, id);
+    this.#postings[id] = p;
+    this.#names[id] = token;
+    for (const g of gramsOf(token)) {
+      let toks = this.#grams.get(g);
+      if (!toks) this.#grams.set(g, toks = new Set());
+      toks.add(token);
+    }
+    // A new token joins the cached answers of every cached term it contains.
+    if (this.#termCache.size > 0) {
+      for (const sub of substrings(token)) {
+        const hit = this.#termCache.get(sub);
+        hit?.tokens.push(id);
+        hit?.postings.push(p);
+      }
+    }
+    return id;
+  }
+
+  #dropToken(id: number): void {
+    const token = this.#names[id]!;
+    this.#ids.delete(token);
+    this.#names[id] = undefined;
+    this.#postings[id] = undefined;
+    this.#freeIds.push(id);
+    // A removed token leaves the cached answers it was part of.
+    if (this.#termCache.size > 0) {
+      for (const sub of substrings(token)) this.#termCache.delete(sub);
+    }
+    for (const g of gramsOf(token)) {
+      const toks = this.#grams.get(g);
+      toks?.delete(token);
+      if (toks?.size === 0) this.#grams.delete(g);
+    }
   }
 }
 

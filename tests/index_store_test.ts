@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { IndexStore } from "../server/index_store.ts";
+import { FileTokens } from "../server/file_tokens.ts";
 import { TokenIndex, tokenize } from "../server/token_index.ts";
 import type { FileRecord } from "../shared/protocol.ts";
 
@@ -128,11 +129,12 @@ Deno.test("the token index finds tokens by substring and drops emptied ones", ()
   assert.deepEqual([...idx.tokensContaining("rar")], ["rare"]);
   assert.deepEqual([...idx.tokensContaining("are")], ["rare"]);
   assert.equal([...idx.tokensContaining("name99")].length, 11, "name99 and name990..name999");
-  idx.removeIds(new Map([["common", new Set([5000, 3])], ["rare", new Set([5000])]]));
+  idx.remove([5000, 3]);
   assert.equal(idx.posting("common")?.length, 999);
   assert.equal(idx.posting("rare"), undefined);
   assert.deepEqual([...idx.tokensContaining("rar")], []);
-  assert.equal(idx.vocabularySize, 1001);
+  assert.equal(idx.posting("name3"), undefined, "a removed file takes its only tokens along");
+  assert.equal(idx.vocabularySize, 1000);
 });
 
 Deno.test("multi-word search intersects through the token index and still checks punctuation", () => {
@@ -151,4 +153,65 @@ Deno.test("multi-word search intersects through the token index and still checks
   store.removePeer(p.id);
   assert.equal(store.fileCount, 0);
   assert.equal(store.vocabularySize, 0, "every token went with the files");
+});
+
+Deno.test("search agrees with a plain text scan through churn (ids and token ids reused)", () => {
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const vocab = ["ka", "kalo", "lomi", "mika", "ren", "torenka", "sa", "vel", "velsa", "q9"];
+  const word = () => vocab[Math.floor(random() * vocab.length)];
+  const store = new IndexStore();
+  const peers = [1, 2, 3].map((i) => store.addPeer({ host: `h${i}`, port: i }).id);
+  const live = new Map<string, FileRecord>(); // "peer/name" → record
+  for (let round = 0; round < 60; round++) {
+    const peer = peers[Math.floor(random() * peers.length)];
+    if (random() < 0.3) {
+      const mine = [...live.keys()].filter((k) => k.startsWith(`${peer}/`));
+      const gone = mine.filter(() => random() < 0.5).map((k) => k.slice(k.indexOf("/") + 1));
+      store.unregister(peer, gone);
+      for (const n of gone) live.delete(`${peer}/${n}`);
+    } else {
+      const batch = Array.from({ length: 1 + Math.floor(random() * 40) }, (_, i) => {
+        const name = `${word()}_${word()}-${round}x${i}.${random() < 0.5 ? "mp3" : "txt"}`;
+        return rec(name, `${word()} ${word()}`, `${peer}/${name}`);
+      });
+      store.register(peer, batch);
+      for (const r of batch) live.set(`${peer}/${r.name}`, r);
+    }
+    for (const q of ["ka", "lo ren", "ka vel sa", "mika q9", "a_k", "torenka lomi velsa", "zz"]) {
+      const ws = q.split(" ");
+      const expected = [...live.values()]
+        .filter((r) => ws.every((w) => `${r.name}\n${r.description}`.toLowerCase().includes(w)))
+        .map((r) => r.sha256).sort();
+      const got = store.search(q, 10_000).results.map((r) => r.sha256).sort();
+      assert.deepEqual(got, expected, `round ${round}, query ${q}`);
+    }
+  }
+  assert.equal(store.fileCount, live.size);
+});
+
+Deno.test("the forward index keeps every file's tokens through growth and compaction", () => {
+  const fwd = new FileTokens();
+  const expected = new Map<number, number[]>();
+  for (let round = 0; round < 50; round++) {
+    for (let f = 0; f < 300; f++) {
+      if ((f + round) % 3 === 0) {
+        fwd.delete(f);
+        expected.delete(f);
+      } else if ((f * 7 + round) % 5 === 0) {
+        const tokens = Array.from({ length: 1 + ((f + round) % 9) }, (_, i) => f * 100 + i + round);
+        fwd.set(f, tokens);
+        expected.set(f, tokens);
+      }
+    }
+  }
+  for (let f = 0; f < 300; f++) {
+    assert.deepEqual([...fwd.get(f)], expected.get(f) ?? [], `file ${f}`);
+  }
+  const marks = new Uint32Array(40_000);
+  const [file, tokens] = [...expected][0];
+  marks[tokens[0]] = 1;
+  marks[tokens.at(-1)!] |= 2;
+  assert.equal(fwd.covers(file, marks, 3), true);
+  assert.equal(fwd.covers(file, marks, 7), false);
 });
