@@ -63,7 +63,8 @@ export class IndexStore {
   #records: (FileRecord | undefined)[] = [];
   #peerOf = new Int32Array(1024);
   #sharedAt = new Float64Array(1024);
-  #bits = new Uint8Array(0);
+  #bits = new Uint32Array(0);
+  #spare = new Uint32Array(0);
   readonly #free: number[] = [];
   readonly #bySha = new Map<string, Ids>();
   readonly #byName = new Map<number, Ids>();
@@ -181,9 +182,7 @@ export class IndexStore {
     });
     const terms = [...new Set(words.flatMap(tokenize))].map((term) => {
       const match = this.#tokens.term(term);
-      let cost = 0;
-      for (const p of match.postings) cost += p.length;
-      return { match, cost };
+      return { match, cost: match.count };
     }).sort((a, b) => a.cost - b.cost);
     if (terms.length === 0 || terms[0].cost === 0) return { results: [], truncated: false };
     const [driver, ...others] = terms;
@@ -207,11 +206,9 @@ export class IndexStore {
     const { words, driver, others, needText } = plan;
     const picked: string[] = [];
     const seen = new Set<string>();
-    let bits: Uint8Array | null = null;
     let need = plan.all;
     let textCheck = plan.textCheck;
     const take = (id: number): boolean => {
-      if (bits && (bits[id >> 3] & (1 << (id & 7))) === 0) return true;
       if (need !== 0 && !this.#tokens.covers(id, need)) return true;
       const r = this.#records[id];
       if (!r || seen.has(r.sha256)) return true;
@@ -225,38 +222,68 @@ export class IndexStore {
       if (baseName(this.#records[id]!.name).toLowerCase() === exact && !take(id)) return picked;
     }
     // Candidates are tested through the forward index, which costs about as much
-    // as marking MARKS_PER_CHECK ids into a bitset. When many candidates are
-    // expected to fail (the other terms are rare), the postings of the next most
-    // selective term are marked into a bitset first, and only the candidates that
-    // pass it are tested. When the guess is wrong, ski rental: after testing as
-    // many candidates as the bitset would have cost, build it anyway.
-    let budget = Infinity;
-    if (others.length > 0) {
-      let density = 1;
-      for (const o of others) density *= Math.min(1, o.cost / Math.max(1, this.#fileCount));
-      const expected = Math.min(driver.cost, (limit + 1) / Math.max(density, 1e-9));
-      const markCost = Math.ceil(others[0].cost / MARKS_PER_CHECK);
-      budget = expected > markCost ? 0 : CHECK_BUDGET_BASE + markCost;
+    // as marking MARKS_PER_CHECK ids into a bitset. When matches are expected to
+    // be sparse, the next term's postings are marked into a bitset first, and
+    // only the candidates in it are tested. When dense matches were expected but
+    // don't come, ski rental: after testing as many candidates as the bitset
+    // would have cost, mark it and go on.
+    if (others.length === 0) {
+      this.#walk(driver, [], take, Infinity);
+      return picked;
     }
+    const files = Math.max(1, this.#fileCount);
+    const share = (t: Term) => Math.min(1, t.cost / files);
+    const density = others.reduce((d, o) => d * share(o), 1);
+    const expected = Math.min(driver.cost, (limit + 1) / Math.max(density, 1e-9));
+    const markCost = Math.ceil(others[0].cost / MARKS_PER_CHECK);
+    // The bitset stands for the next term, and for each one after it while the
+    // candidates that would pass the bitset cost more to test than marking that term.
+    let inBits = 1;
+    for (let pass = driver.cost * share(others[0]); inBits < Math.min(others.length, 31);) {
+      if (pass <= others[inBits].cost / MARKS_PER_CHECK) break;
+      pass *= share(others[inBits++]);
+    }
+    const switchToBits = () => {
+      need &= ~((1 << inBits) - 1); // marked terms 0 .. inBits-1 are in the bitset
+      textCheck = needText || others.length > MAX_MARKED_TERMS;
+    };
+    const budget = expected > markCost ? 0 : CHECK_BUDGET_BASE + markCost;
+    this.#walk(driver, others.slice(0, inBits), take, budget, switchToBits);
+    return picked;
+  }
+
+  /**
+   * Walks the driver's postings through `take` until it says stop. After
+   * `budget` candidates, the intersection of `next`'s postings is marked into a
+   * bitset that filters the rest of the walk (`onBits` is told).
+   */
+  #walk(
+    driver: Term,
+    next: Term[],
+    take: (id: number) => boolean,
+    budget: number,
+    onBits?: () => void,
+  ): void {
+    let bits: Uint32Array | null = null;
     for (const p of driver.match.postings) {
       const ids = p.ids;
       for (let i = 0; i < p.length; i++) {
-        if (budget-- === 0) {
-          bits = this.#markBits(others[0]);
-          need &= ~1; // the bitset stands for the first marked term
-          textCheck = needText || others.length > MAX_MARKED_TERMS;
+        if (budget-- === 0 && next.length > 0) {
+          bits = this.#markBits(next);
+          onBits?.();
         }
-        if (!take(ids[i])) return picked;
+        const id = ids[i];
+        if (bits !== null && (bits[id >>> 5] & (1 << (id & 31))) === 0) continue;
+        if (!take(id)) return;
       }
     }
-    return picked;
   }
 
   /** Every current holder of one content hash, or null. */
   locate(sha256: string): SearchResult | null {
     const v = this.#bySha.get(sha256);
     if (v === undefined) return null;
-    if (typeof v === "number") return { ...this.#records[v]!, peers: [this.#holder(v)] };
+    if (typeof v === "number") return resultOf(this.#records[v]!, [this.#holder(v)]);
     const peers: Holder[] = [];
     const seen = new Set<number>();
     for (const id of v) {
@@ -266,7 +293,7 @@ export class IndexStore {
       peers.push(this.#holder(id));
     }
     peers.sort((a, b) => a.id - b.id);
-    return { ...this.#records[v[0]]!, peers };
+    return resultOf(this.#records[v[0]]!, peers);
   }
 
   #holder(id: number): Holder {
@@ -292,16 +319,24 @@ export class IndexStore {
     return { results, truncated: false };
   }
 
-  /** A bitset of the ids in a term's postings (reused between queries). */
-  #markBits(term: Term): Uint8Array {
-    const bytes = (this.#records.length >> 3) + 1;
-    if (this.#bits.length < bytes) this.#bits = new Uint8Array(bytes * 2);
-    const bits = this.#bits;
-    bits.fill(0, 0, bytes);
-    for (const p of term.match.postings) {
-      const ids = p.ids;
-      for (let i = 0; i < p.length; i++) bits[ids[i] >> 3] |= 1 << (ids[i] & 7);
+  /** A bitset of the ids in every one of the terms' postings (buffers are reused). */
+  #markBits(terms: Term[]): Uint32Array {
+    const words = (this.#records.length >>> 5) + 1;
+    if (this.#bits.length < words) {
+      this.#bits = new Uint32Array(words * 2);
+      this.#spare = new Uint32Array(words * 2);
     }
+    const bits = this.#bits.subarray(0, words);
+    const spare = this.#spare.subarray(0, words);
+    terms.forEach((term, n) => {
+      const into = n === 0 ? bits : spare;
+      into.fill(0);
+      for (const p of term.match.postings) {
+        const ids = p.ids;
+        for (let i = 0; i < p.length; i++) into[ids[i] >>> 5] |= 1 << (ids[i] & 31);
+      }
+      if (n > 0) { for (let w = 0; w < words; w++) bits[w] &= spare[w]; }
+    });
     return bits;
   }
 
@@ -356,6 +391,16 @@ function isoTime(ms: number): string {
     isoCache.set(ms, iso = new Date(ms).toISOString());
   }
   return iso;
+}
+
+/** A search result: the record's fields (only those the protocol defines) and its holders. */
+function resultOf(r: FileRecord, peers: Holder[]): SearchResult {
+  if (r.chunkSize === undefined || r.chunkRoot === undefined) {
+    const { name, type, size, mtime, sha256, description } = r;
+    return { name, type, size, mtime, sha256, description, peers };
+  }
+  const { name, type, size, mtime, sha256, description, chunkSize, chunkRoot } = r;
+  return { name, type, size, mtime, sha256, description, chunkSize, chunkRoot, peers };
 }
 
 function matchesText(r: FileRecord, words: string[]): boolean {

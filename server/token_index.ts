@@ -42,9 +42,15 @@ export interface TermMatch {
   /** Token ids. */
   tokens: number[];
   postings: Posting[];
+  /** File ids in all the postings (a file with two such tokens counts twice). */
+  count: number;
+  /** The index version `count` was taken at. */
+  version: number;
 }
 
-const GRAM = 3;
+/** Grams of 3 and 4 characters index the vocabulary; shorter words scan it (then stay cached). */
+const GRAM_MIN = 3;
+const GRAM_MAX = 4;
 const TERM_CACHE_SIZE = 50_000;
 /** Terms one search can test per candidate through token marks (bits of a Uint32). */
 export const MAX_MARKED_TERMS = 32;
@@ -67,6 +73,8 @@ export class TokenIndex {
   /** Query term → the tokens containing it; valid while the vocabulary is unchanged. */
   readonly #termCache = new Map<string, TermMatch>();
   readonly #files = new FileTokens();
+  /** Bumped by every change to the postings, so cached counts know when they are stale. */
+  #version = 0;
   /** Per token id: bits of the terms of the search under way that it contains (0 otherwise). */
   #marks = new Uint32Array(1024);
 
@@ -83,6 +91,7 @@ export class TokenIndex {
 
   /** Indexes `file` under each of `tokens` (already deduplicated). */
   add(file: number, tokens: readonly string[]): void {
+    this.#version++;
     const ids: number[] = [];
     for (const t of tokens) {
       const id = this.#ids.get(t) ?? this.#newToken(t);
@@ -104,6 +113,7 @@ export class TokenIndex {
    * vocabulary.
    */
   remove(files: readonly number[]): void {
+    this.#version++;
     const byToken = new Map<number, Set<number>>();
     for (const f of files) {
       for (const t of this.#files.get(f)) {
@@ -127,7 +137,7 @@ export class TokenIndex {
   term(term: string): TermMatch {
     let hit = this.#termCache.get(term);
     if (!hit) {
-      hit = { tokens: [], postings: [] };
+      hit = { tokens: [], postings: [], count: 0, version: -1 };
       for (const t of this.tokensContaining(term)) {
         const id = this.#ids.get(t)!;
         hit.tokens.push(id);
@@ -137,6 +147,12 @@ export class TokenIndex {
         this.#termCache.delete(this.#termCache.keys().next().value!); // oldest first
       }
       this.#termCache.set(term, hit);
+    }
+    if (hit.version !== this.#version) {
+      let count = 0;
+      for (const p of hit.postings) count += p.length;
+      hit.count = count;
+      hit.version = this.#version;
     }
     return hit;
   }
@@ -164,10 +180,15 @@ export class TokenIndex {
 
   /** Vocabulary tokens that contain `q` as a substring. */
   tokensContaining(q: string): Iterable<string> {
-    if (q.length <= GRAM) return this.#grams.get(q) ?? [];
+    if (q.length < GRAM_MIN) {
+      const out: string[] = [];
+      for (const t of this.#ids.keys()) if (t.includes(q)) out.push(t);
+      return out;
+    }
+    if (q.length <= GRAM_MAX) return this.#grams.get(q) ?? [];
     let smallest: Set<string> | undefined;
-    for (let i = 0; i + GRAM <= q.length; i++) {
-      const toks = this.#grams.get(q.slice(i, i + GRAM));
+    for (let i = 0; i + GRAM_MAX <= q.length; i++) {
+      const toks = this.#grams.get(q.slice(i, i + GRAM_MAX));
       if (!toks) return [];
       if (!smallest || toks.size < smallest.size) smallest = toks;
     }
@@ -223,7 +244,7 @@ export class TokenIndex {
 
 function gramsOf(token: string): Set<string> {
   const grams = new Set<string>();
-  for (let n = 1; n <= GRAM; n++) {
+  for (let n = GRAM_MIN; n <= GRAM_MAX; n++) {
     for (let i = 0; i + n <= token.length; i++) grams.add(token.slice(i, i + n));
   }
   return grams;
