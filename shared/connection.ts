@@ -76,7 +76,7 @@ export class MessageConnection {
    */
   async receive(timeoutMs?: number): Promise<Message | null> {
     // Fast path: a frame already buffered, or no deadline (the common, idle case).
-    const ready = this.#decoder.next();
+    const ready = this.#decoder.nextView();
     if (ready) return decodeMessage(ready);
     if (timeoutMs === undefined || timeoutMs <= 0 || !Number.isFinite(timeoutMs)) {
       return await this.#next();
@@ -86,7 +86,7 @@ export class MessageConnection {
 
   async #next(): Promise<Message | null> {
     for (;;) {
-      const payload = this.#decoder.next();
+      const payload = this.#decoder.nextView();
       if (payload) return decodeMessage(payload);
       if (!(await this.#fill())) {
         if (this.#decoder.buffered > 0) {
