@@ -3,7 +3,7 @@
  * resident memory and CPU, against the same server with no peers.
  * @module
  */
-import { denoChild, serverChild } from "./machine.ts";
+import { cpuSeconds, denoChild, serverChild } from "./machine.ts";
 import { type Figure, figure, median } from "./stats.ts";
 
 /** Sizes for figure 5. */
@@ -13,24 +13,17 @@ export interface IdleSize {
   runs: number;
 }
 
-const CLK_TCK = 100;
-
 async function rssMiB(pid: number): Promise<number> {
   const status = await Deno.readTextFile(`/proc/${pid}/status`);
   return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
-async function cpuTicks(pid: number): Promise<number> {
-  const stat = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ");
-  return Number(stat[11]) + Number(stat[12]); // utime + stime
-}
-
 async function cpuPercent(pid: number, seconds: number): Promise<number> {
-  const a = await cpuTicks(pid);
+  const a = await cpuSeconds(pid);
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, seconds * 1000));
-  const b = await cpuTicks(pid);
-  return ((b - a) / CLK_TCK) / ((performance.now() - t0) / 1000) * 100;
+  const b = await cpuSeconds(pid);
+  return (b - a) / ((performance.now() - t0) / 1000) * 100;
 }
 
 /** Runs figure 5 (two rows: memory, CPU). */

@@ -122,3 +122,9 @@ export async function serverChild(extra: string[]): Promise<{ server: Child; por
   const port = (await server.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1];
   return { server, port };
 }
+
+/** CPU time (user + system, all threads) a process has used so far, in seconds. */
+export async function cpuSeconds(pid: number | "self"): Promise<number> {
+  const stat = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ");
+  return (Number(stat[11]) + Number(stat[12])) / 100; // utime + stime, in clock ticks of 1/100 s
+}

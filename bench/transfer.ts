@@ -8,7 +8,7 @@ import { downloadFile } from "../peer/downloader.ts";
 import { IndexClient } from "../peer/index_client.ts";
 import { startIndexServer } from "../server/index_server.ts";
 import type { SearchResult } from "../shared/protocol.ts";
-import { Child, denoChild, have, sync, writeRandomFile } from "./machine.ts";
+import { Child, cpuSeconds, denoChild, have, sync, writeRandomFile } from "./machine.ts";
 import { type Figure, figure, median } from "./stats.ts";
 
 /** Sizes for the transfer figures. */
@@ -93,6 +93,16 @@ export async function singleSource(size: TransferSize, work: string): Promise<Fi
   }
   const out = join(work, "out");
   const t = { raw: [] as number[], ours: [] as number[], curl: [] as number[] };
+  // CPU seconds of receiver (this process, hashing thread included) and sender, per run.
+  const cpu = { raw: [] as number[], ours: [] as number[] };
+  const cpuOf = async (sender: Child) =>
+    await cpuSeconds("self") + await cpuSeconds(sender.proc.pid);
+  const measured = async (sender: Child, into: number[], fn: () => Promise<number>) => {
+    const before = await cpuOf(sender);
+    const secs = await fn();
+    into.push(await cpuOf(sender) - before);
+    return secs;
+  };
   try {
     const hit = await locate(server.addr.port, "big.bin", 1);
     const clean = async () => {
@@ -110,9 +120,11 @@ export async function singleSource(size: TransferSize, work: string): Promise<Fi
         continue;
       }
       await clean();
-      t.raw.push(await rawReceive(rawPort, join(out, "raw.bin")));
+      t.raw.push(await measured(raw, cpu.raw, () => rawReceive(rawPort, join(out, "raw.bin"))));
       await clean();
-      t.ours.push(await timed(() => downloadFile(hit, { outDir: out })));
+      t.ours.push(
+        await measured(holders[0], cpu.ours, () => timed(() => downloadFile(hit, { outDir: out }))),
+      );
       if (http) {
         await clean();
         t.curl.push(
@@ -130,6 +142,7 @@ export async function singleSource(size: TransferSize, work: string): Promise<Fi
     await Deno.remove(out, { recursive: true }).catch(() => {});
   }
   const gbps = (secs: number[]) => secs.map((s) => size.transferBytes / s / 1e9);
+  const perGB = (secs: number[]) => (median(secs) / (size.transferBytes / 1e9)).toFixed(2);
   const rows = [figure({
     id: "1",
     name: "single-source get, SHA-256 verified, to disk",
@@ -139,6 +152,9 @@ export async function singleSource(size: TransferSize, work: string): Promise<Fi
     ratios: t.ours.map((s, i) => t.raw[i] / s),
     target: "≥ 0.8× raw",
     pass: false,
+    notes: `CPU per GB, receiver + sender: ours ${perGB(cpu.ours)} s, raw ${
+      perGB(cpu.raw)
+    } s (2 cores)`,
   })];
   rows[0].pass = rows[0].ratio.median >= 0.8;
   if (t.curl.length > 0) {
