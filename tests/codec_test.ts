@@ -153,6 +153,21 @@ Deno.test("raw bytes after a frame are left for take()", () => {
   assert.equal(d.next(), null);
 });
 
+Deno.test("next() returns a copy; nextView() a view valid until the decoder is used again", () => {
+  const a = encodeFrame(new Uint8Array([1, 2, 3]));
+  const b = encodeFrame(new Uint8Array([7, 8, 9]));
+  const d = new FrameDecoder();
+  d.push(a);
+  const copy = d.next()!;
+  d.push(a);
+  const view = d.nextView()!;
+  assert.deepEqual([...view], [1, 2, 3]);
+  d.push(b); // the buffer is reused: the view now shows the new frame's bytes
+  assert.deepEqual([...copy], [1, 2, 3], "the copy is unaffected");
+  assert.notDeepEqual([...view], [1, 2, 3], "the view was overwritten");
+  assert.deepEqual([...d.nextView()!], [7, 8, 9]);
+});
+
 Deno.test("property: any split of a frame stream decodes to the same messages", () => {
   const msgArb = fc.oneof(
     fc.record({ type: fc.constant("SEARCH" as const), query: fc.string({ maxLength: 200 }) }),
@@ -181,7 +196,8 @@ Deno.test("property: any split of a frame stream decodes to the same messages", 
         for (const p of [...points, stream.length]) {
           d.push(stream.subarray(prev, p));
           prev = p;
-          got.push(...decodeAll(d));
+          // The connection's path: views into the decoder, decoded before the next push.
+          for (let v = d.nextView(); v !== null; v = d.nextView()) got.push(decodeMessage(v));
         }
         assert.deepEqual(got, msgs.map((m) => ({ ...m })));
         assert.equal(d.buffered, 0);
