@@ -63,6 +63,8 @@ export class IndexStore {
   #records: (FileRecord | undefined)[] = [];
   #peerOf = new Int32Array(1024);
   #sharedAt = new Float64Array(1024);
+  /** 1 when another file id has the same content hash (search results must be grouped). */
+  #shared = new Uint8Array(1024);
   #bits = new Uint32Array(0);
   #spare = new Uint32Array(0);
   readonly #free: number[] = [];
@@ -148,7 +150,9 @@ export class IndexStore {
       this.#peerOf[id] = peerId;
       this.#sharedAt[id] = keepTime.get(r.name) ?? now;
       peer.files.set(r.name, id);
+      this.#shared[id] = 0;
       addId(this.#bySha, r.sha256, id);
+      this.#markShared(r.sha256);
       addId(this.#byName, nameKey(r.name), id);
       this.#tokens.add(id, tokenize(`${r.name} ${r.description}`));
       this.#fileCount++;
@@ -193,7 +197,11 @@ export class IndexStore {
       const plan = { words, driver, others, all, textCheck, needText };
       const picked = this.#collect(query, plan, limit);
       return {
-        results: picked.slice(0, limit).map((sha) => this.locate(sha)!),
+        results: picked.slice(0, limit).map((id) =>
+          this.#shared[id] !== 0
+            ? this.locate(this.#records[id]!.sha256)!
+            : resultOf(this.#records[id]!, [this.#holder(id)])
+        ),
         truncated: picked.length > limit,
       };
     } finally {
@@ -202,19 +210,27 @@ export class IndexStore {
   }
 
   /** Up to limit + 1 distinct content hashes that match, exact names first. */
-  #collect(query: string, plan: SearchPlan, limit: number): string[] {
+  #collect(query: string, plan: SearchPlan, limit: number): number[] {
     const { words, driver, others, needText } = plan;
-    const picked: string[] = [];
+    const picked: number[] = [];
+    // One result per content hash: by hash for content held under several file ids,
+    // by id otherwise (an id comes up twice when the driver matches two of its tokens).
     const seen = new Set<string>();
+    const seenIds = new Set<number>();
     let need = plan.all;
     let textCheck = plan.textCheck;
     const take = (id: number): boolean => {
       if (need !== 0 && !this.#tokens.covers(id, need)) return true;
       const r = this.#records[id];
-      if (!r || seen.has(r.sha256)) return true;
-      if (textCheck && !matchesText(r, words)) return true;
-      seen.add(r.sha256);
-      picked.push(r.sha256);
+      if (!r || (textCheck && !matchesText(r, words))) return true;
+      if (this.#shared[id] !== 0) {
+        if (seen.has(r.sha256)) return true;
+        seen.add(r.sha256);
+      } else {
+        if (seenIds.has(id)) return true;
+        seenIds.add(id);
+      }
+      picked.push(id);
       return picked.length <= limit;
     };
     const exact = query.trim().toLowerCase();
@@ -353,6 +369,9 @@ export class IndexStore {
       const sharedAt = new Float64Array(size);
       sharedAt.set(this.#sharedAt);
       this.#sharedAt = sharedAt;
+      const shared = new Uint8Array(size);
+      shared.set(this.#shared);
+      this.#shared = shared;
     }
     return id;
   }
@@ -364,6 +383,7 @@ export class IndexStore {
     for (const id of ids) {
       const r = this.#records[id]!;
       removeId(this.#bySha, r.sha256, id);
+      this.#markShared(r.sha256);
       removeId(this.#byName, nameKey(r.name), id);
       this.#peers.get(this.#peerOf[id])?.files.delete(r.name);
     }
@@ -372,6 +392,14 @@ export class IndexStore {
       this.#free.push(id);
       this.#fileCount--;
     }
+  }
+
+  /** Keeps #shared right for the file ids of one content hash. */
+  #markShared(sha256: string): void {
+    const v = this.#bySha.get(sha256);
+    if (v === undefined) return;
+    if (typeof v === "number") this.#shared[v] = 0;
+    else for (const id of v) this.#shared[id] = 1;
   }
 
   #mustPeer(id: number): PeerEntry {

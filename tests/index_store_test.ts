@@ -173,18 +173,29 @@ Deno.test("search agrees with a plain text scan through churn (ids and token ids
     } else {
       const batch = Array.from({ length: 1 + Math.floor(random() * 40) }, (_, i) => {
         const name = `${word()}_${word()}-${round}x${i}.${random() < 0.5 ? "mp3" : "txt"}`;
-        return rec(name, `${word()} ${word()}`, `${peer}/${name}`);
+        // Some content is shared under several names and peers, so results must group it.
+        return rec(name, `${word()} ${word()}`, random() < 0.3 ? word() : `${peer}/${name}`);
       });
       store.register(peer, batch);
       for (const r of batch) live.set(`${peer}/${r.name}`, r);
     }
     for (const q of ["ka", "lo ren", "ka vel sa", "mika q9", "a_k", "torenka lomi velsa", "zz"]) {
       const ws = q.split(" ");
-      const expected = [...live.values()]
-        .filter((r) => ws.every((w) => `${r.name}\n${r.description}`.toLowerCase().includes(w)))
-        .map((r) => r.sha256).sort();
-      const got = store.search(q, 10_000).results.map((r) => r.sha256).sort();
+      const expected = [
+        ...new Set(
+          [...live.values()]
+            .filter((r) => ws.every((w) => `${r.name}\n${r.description}`.toLowerCase().includes(w)))
+            .map((r) => r.sha256),
+        ),
+      ].sort();
+      const results = store.search(q, 10_000).results;
+      const got = results.map((r) => r.sha256).sort();
       assert.deepEqual(got, expected, `round ${round}, query ${q}`);
+      for (const r of results) {
+        const holders = [...live.entries()].filter(([, l]) => l.sha256 === r.sha256);
+        const peersHolding = new Set(holders.map(([k]) => Number(k.split("/")[0])));
+        assert.deepEqual(r.peers.map((h) => h.id), [...peersHolding].sort((a, b) => a - b));
+      }
     }
   }
   assert.equal(store.fileCount, live.size);
