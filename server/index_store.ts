@@ -280,6 +280,19 @@ export class IndexStore {
     budget: number,
     onBits?: () => void,
   ): void {
+    if (budget <= 0 && next.length > 0) {
+      // Sparse matches expected: the bitset first, then a tight walk.
+      const bits = this.#markBits(next);
+      onBits?.();
+      for (const p of driver.match.postings) {
+        const ids = p.ids;
+        for (let i = 0; i < p.length; i++) {
+          const id = ids[i];
+          if ((bits[id >>> 5] & (1 << (id & 31))) !== 0 && !take(id)) return;
+        }
+      }
+      return;
+    }
     let bits: Uint32Array | null = null;
     for (const p of driver.match.postings) {
       const ids = p.ids;
