@@ -110,21 +110,23 @@ async function fileOf(peers: Holder[], withChunks = true): Promise<SearchResult>
   return withChunks ? { ...base, chunkSize: CHUNK, chunkRoot: chunkRoot(HASHES) } : base;
 }
 
+/** Peer 1 can't be reached; peers 2–5 truncate, corrupt, no longer share, or misstate the size. */
+function failingHolders(): { holders: Holder[] } & AsyncDisposable {
+  const fakes = (["truncate", "corrupt", "notfound", "wrongsize"] as const)
+    .map((behaviour, i) => fakeHolder(behaviour, i + 2));
+  return {
+    holders: [unreachable(1), ...fakes.map((f) => f.holder)],
+    async [Symbol.asyncDispose]() {
+      for (const f of fakes) await f[Symbol.asyncDispose]();
+    },
+  };
+}
+
 Deno.test("each failing holder is skipped with a reason and the next one delivers the file", async () => {
-  await using truncate = fakeHolder("truncate", 2);
-  await using corrupt = fakeHolder("corrupt", 3);
-  await using notfound = fakeHolder("notfound", 4);
-  await using wrongsize = fakeHolder("wrongsize", 5);
+  await using failing = failingHolders();
   await using good = fakeHolder("good", 6);
   await using out = await tempDir();
-  const file = await fileOf([
-    unreachable(1),
-    truncate.holder,
-    corrupt.holder,
-    notfound.holder,
-    wrongsize.holder,
-    good.holder,
-  ]);
+  const file = await fileOf([...failing.holders, good.holder]);
   const notes: string[] = [];
   const done = await downloadFile(file, { outDir: out.path, onNote: (l) => notes.push(l) });
   assert.deepEqual(await Deno.readFile(done.path), CONTENT);
@@ -137,18 +139,9 @@ Deno.test("each failing holder is skipped with a reason and the next one deliver
 });
 
 Deno.test("when every holder fails, one line names each reason and no file appears", async () => {
-  await using truncate = fakeHolder("truncate", 2);
-  await using corrupt = fakeHolder("corrupt", 3);
-  await using notfound = fakeHolder("notfound", 4);
-  await using wrongsize = fakeHolder("wrongsize", 5);
+  await using failing = failingHolders();
   await using out = await tempDir();
-  const file = await fileOf([
-    unreachable(1),
-    truncate.holder,
-    corrupt.holder,
-    notfound.holder,
-    wrongsize.holder,
-  ]);
+  const file = await fileOf(failing.holders);
   await assert.rejects(() => downloadFile(file, { outDir: out.path }), (e: Error) => {
     assert.ok(e instanceof DownloadError);
     assert.ok(!e.message.includes("\n"));
