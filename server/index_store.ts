@@ -46,10 +46,11 @@ interface SearchPlan {
   others: Term[];
   /** Bits of the marked terms (0 when there is none). */
   all: number;
-  /** Candidates must be checked against the text too. */
+  /**
+   * Candidates must be checked against the text too: a word spans punctuation,
+   * or the query has more terms than can be marked.
+   */
   textCheck: boolean;
-  /** Some word spans punctuation, so the text must be checked even with a bitset. */
-  needText: boolean;
 }
 
 /** A map value that is one id or several. */
@@ -194,7 +195,7 @@ export class IndexStore {
     const all = this.#tokens.mark(marked);
     try {
       const textCheck = needText || others.length > MAX_MARKED_TERMS;
-      const plan = { words, driver, others, all, textCheck, needText };
+      const plan = { words, driver, others, all, textCheck };
       const picked = this.#collect(query, plan, limit);
       return {
         results: picked.slice(0, limit).map((id) =>
@@ -209,16 +210,15 @@ export class IndexStore {
     }
   }
 
-  /** Up to limit + 1 distinct content hashes that match, exact names first. */
+  /** Up to limit + 1 matching file ids, one per content hash, exact names first. */
   #collect(query: string, plan: SearchPlan, limit: number): number[] {
-    const { words, driver, others, needText } = plan;
+    const { words, driver, others, textCheck } = plan;
     const picked: number[] = [];
     // One result per content hash: by hash for content held under several file ids,
     // by id otherwise (an id comes up twice when the driver matches two of its tokens).
     const seen = new Set<string>();
     const seenIds = new Set<number>();
     let need = plan.all;
-    let textCheck = plan.textCheck;
     const take = (id: number): boolean => {
       if (need !== 0 && !this.#tokens.covers(id, need)) return true;
       const r = this.#records[id];
@@ -261,7 +261,6 @@ export class IndexStore {
     }
     const switchToBits = () => {
       need &= ~((1 << inBits) - 1); // marked terms 0 .. inBits-1 are in the bitset
-      textCheck = needText || others.length > MAX_MARKED_TERMS;
     };
     const budget = expected > markCost ? 0 : CHECK_BUDGET_BASE + markCost;
     this.#walk(driver, others.slice(0, inBits), take, budget, switchToBits);
