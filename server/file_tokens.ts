@@ -6,6 +6,7 @@
  * the file's text. A pure data structure; no I/O.
  * @module
  */
+import { grown } from "./typed_arrays.ts";
 
 /** Token ids by file id, in one pool that is compacted when half of it is garbage. */
 export class FileTokens {
@@ -58,9 +59,7 @@ export class FileTokens {
   }
 
   #grow(file: number): void {
-    const start = new Int32Array(Math.max(file + 1, this.#start.length * 2));
-    start.set(this.#start);
-    this.#start = start;
+    this.#start = grown(this.#start, Math.max(file + 1, this.#start.length * 2));
   }
 
   /** Compacts the pool when at least half of it is garbage, else grows it. */

@@ -7,6 +7,7 @@
  */
 import type { FileRecord, Holder, SearchResult } from "../shared/protocol.ts";
 import { MAX_MARKED_TERMS, type TermMatch, TokenIndex, tokenize } from "./token_index.ts";
+import { grown } from "./typed_arrays.ts";
 
 /** A peer on the network as the index knows it. */
 export interface PeerEntry {
@@ -374,16 +375,9 @@ export class IndexStore {
     const id = this.#records.length;
     this.#records.push(undefined);
     if (id >= this.#peerOf.length) {
-      const size = id * 2;
-      const peerOf = new Int32Array(size);
-      peerOf.set(this.#peerOf);
-      this.#peerOf = peerOf;
-      const sharedAt = new Float64Array(size);
-      sharedAt.set(this.#sharedAt);
-      this.#sharedAt = sharedAt;
-      const shared = new Uint8Array(size);
-      shared.set(this.#shared);
-      this.#shared = shared;
+      this.#peerOf = grown(this.#peerOf, id * 2);
+      this.#sharedAt = grown(this.#sharedAt, id * 2);
+      this.#shared = grown(this.#shared, id * 2);
     }
     return id;
   }

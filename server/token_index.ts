@@ -8,6 +8,7 @@
  * @module
  */
 import { FileTokens } from "./file_tokens.ts";
+import { grown } from "./typed_arrays.ts";
 
 /** Splits text into lower-case runs of letters and digits (deduplicated, in order). */
 export function tokenize(text: string): string[] {
@@ -97,9 +98,7 @@ export class TokenIndex {
       const id = this.#ids.get(t) ?? this.#newToken(t);
       const p = this.#postings[id]!;
       if (p.length === p.ids.length) {
-        const grown = new Int32Array(p.ids.length * (p.ids.length < 1024 ? 4 : 2));
-        grown.set(p.ids);
-        p.ids = grown;
+        p.ids = grown(p.ids, p.ids.length * (p.ids.length < 1024 ? 4 : 2));
       }
       p.ids[p.length++] = file;
       ids.push(id);
@@ -200,9 +199,7 @@ export class TokenIndex {
   #newToken(token: string): number {
     const id = this.#freeIds.pop() ?? this.#postings.length;
     if (id >= this.#marks.length) {
-      const marks = new Uint32Array(this.#marks.length * 2);
-      marks.set(this.#marks);
-      this.#marks = marks;
+      this.#marks = grown(this.#marks, this.#marks.length * 2);
     }
     const p: Posting = { ids: new Int32Array(4), length: 0 };
     this.#ids.set(token, id);
