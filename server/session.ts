@@ -39,6 +39,8 @@ export class Session {
   #lastHeard = Date.now();
   #pingSeq = 0;
   #pingSentAt = 0;
+  /** Made once: a failed PING write closes the connection. */
+  readonly #closeConn = () => this.#conn.close();
 
   constructor(conn: MessageConnection, remoteHost: string, ctx: SessionContext) {
     this.#conn = conn;
@@ -134,7 +136,7 @@ export class Session {
     }
     this.#pingSentAt = Date.now();
     this.#pingSeq = seq;
-    this.#conn.writeRaw(ping).catch(() => this.#conn.close());
+    this.#conn.writeRaw(ping).catch(this.#closeConn);
   }
 
   #census(): string {

@@ -26,6 +26,8 @@ export interface ConnectionOptions {
 const CONTROL_READ_MIN = 1024;
 const CONTROL_READ_MAX = 64 * 1024;
 
+function ignore(): void {}
+
 /** Frames messages over a byte stream. One reader and any number of writers at a time. */
 export class MessageConnection {
   readonly #stream: ByteStream;
@@ -33,6 +35,8 @@ export class MessageConnection {
   readonly #maxFrameBytes: number;
   #scratch = new Uint8Array(CONTROL_READ_MIN);
   #writing: Promise<unknown> = Promise.resolve();
+  /** Writes started or waiting, so a write with none ahead of it can start at once. */
+  #queued = 0;
   #closed = false;
   #eof = false;
 
@@ -64,8 +68,11 @@ export class MessageConnection {
 
   /** Writes raw bytes (file data after a FILE header), in order with framed sends. */
   writeRaw(bytes: Uint8Array): Promise<void> {
-    const done = this.#writing.then(() => this.#writeAll(bytes));
-    this.#writing = done.catch(() => {});
+    // With nothing queued (the usual case) the write starts at once, without a then() step.
+    const done = this.#queued++ === 0
+      ? this.#writeAll(bytes)
+      : this.#writing.then(() => this.#writeAll(bytes));
+    this.#writing = done.catch(ignore);
     return done;
   }
 
@@ -74,27 +81,52 @@ export class MessageConnection {
    * between frames. Throws ProtocolError on a bad frame, ConnectionClosedError
    * when the stream ends mid-frame, TimeoutError (and closes) after `timeoutMs`.
    */
-  async receive(timeoutMs?: number): Promise<Message | null> {
-    // Fast path: a frame already buffered, or no deadline (the common, idle case).
-    const ready = this.#decoder.nextView();
-    if (ready) return decodeMessage(ready);
+  receive(timeoutMs?: number): Promise<Message | null> {
     if (timeoutMs === undefined || timeoutMs <= 0 || !Number.isFinite(timeoutMs)) {
-      return await this.#next();
+      return this.#next();
     }
-    return await this.#withTimeout(() => this.#next(), timeoutMs);
+    // A frame already buffered needs no timer.
+    const ready = this.#decoder.nextView();
+    if (ready) {
+      try {
+        return Promise.resolve(decodeMessage(ready));
+      } catch (err) {
+        return Promise.reject(err);
+      }
+    }
+    return this.#withTimeout(() => this.#next(), timeoutMs);
   }
 
+  /**
+   * The next message, reading as needed. One async frame that awaits `read()`
+   * directly: thousands of idle connections each keep this wait alive for a
+   * whole heartbeat, and every extra frame in the chain is garbage the old
+   * generation has to collect.
+   */
   async #next(): Promise<Message | null> {
     for (;;) {
       const payload = this.#decoder.nextView();
       if (payload) return decodeMessage(payload);
-      if (!(await this.#fill())) {
-        if (this.#decoder.buffered > 0) {
-          throw new ConnectionClosedError("Connection closed mid-frame");
-        }
-        return null;
+      if (this.#eof) return this.#ended();
+      let n: number | null;
+      try {
+        n = await this.#stream.read(this.#scratch);
+      } catch (err) {
+        if (this.#closed) return this.#ended();
+        throw err;
       }
+      if (n === null) {
+        this.#eof = true;
+        return this.#ended();
+      }
+      this.#took(n);
     }
+  }
+
+  /** End of stream: clean between frames (null), or an error mid-frame. */
+  #ended(): null {
+    if (this.#decoder.buffered > 0) throw new ConnectionClosedError("Connection closed mid-frame");
+    return null;
   }
 
   /**
@@ -161,32 +193,24 @@ export class MessageConnection {
     }
   }
 
-  async #fill(): Promise<boolean> {
-    if (this.#eof) return false;
-    let n: number | null;
-    try {
-      n = await this.#stream.read(this.#scratch);
-    } catch (err) {
-      if (this.#closed) return false;
-      throw err;
-    }
-    if (n === null) {
-      this.#eof = true;
-      return false;
-    }
+  /** Hands `n` bytes just read into the scratch buffer to the decoder; sizes the next read. */
+  #took(n: number): void {
     this.#decoder.push(this.#scratch.subarray(0, n));
     if (n === this.#scratch.length && n < CONTROL_READ_MAX) this.#scratch = new Uint8Array(n * 2);
     else if (n < CONTROL_READ_MIN && this.#scratch.length > CONTROL_READ_MIN) {
       this.#scratch = new Uint8Array(CONTROL_READ_MIN);
     }
-    return true;
   }
 
   async #writeAll(bytes: Uint8Array): Promise<void> {
-    let off = 0;
-    while (off < bytes.length) {
-      if (this.#closed) throw new ConnectionClosedError("Connection is closed");
-      off += await this.#stream.write(bytes.subarray(off));
+    try {
+      let off = 0;
+      while (off < bytes.length) {
+        if (this.#closed) throw new ConnectionClosedError("Connection is closed");
+        off += await this.#stream.write(off === 0 ? bytes : bytes.subarray(off));
+      }
+    } finally {
+      this.#queued--;
     }
   }
 

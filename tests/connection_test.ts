@@ -1,0 +1,69 @@
+import { deepEqual, equal, rejects } from "node:assert/strict";
+import { type ByteStream, MessageConnection } from "../shared/connection.ts";
+import type { Message } from "../shared/protocol.ts";
+import { pipePair } from "./_helpers.ts";
+
+/** Wraps a stream so every write takes at most `most` bytes and completes a turn later. */
+function shortWrites(inner: ByteStream, most: number): ByteStream & { writes: number } {
+  return {
+    writes: 0,
+    read: (p) => inner.read(p),
+    async write(p) {
+      this.writes++;
+      await Promise.resolve();
+      return await inner.write(p.subarray(0, Math.min(most, p.length)));
+    },
+    close: () => inner.close(),
+  };
+}
+
+Deno.test("sends started together arrive whole and in order over short, slow writes", async () => {
+  const [a, b] = pipePair();
+  const slow = shortWrites(a, 5);
+  const sender = new MessageConnection(slow);
+  const receiver = new MessageConnection(b);
+  const sent: Message[] = Array.from({ length: 50 }, (_, i) => ({
+    type: "SEARCH",
+    query: `query number ${i} ${"x".repeat(i)}`,
+  }));
+  const raw = new Uint8Array([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]);
+  // None awaited before the next starts: each must wait for the one before it.
+  const sends = sent.map((m) => sender.send(m));
+  sends.push(sender.writeRaw(raw));
+  const got: Message[] = [];
+  for (let i = 0; i < sent.length; i++) got.push((await receiver.receive(5_000))!);
+  const tail = new Uint8Array(raw.length);
+  await receiver.readInto(tail, 5_000);
+  await Promise.all(sends);
+  deepEqual(got, sent);
+  deepEqual(tail, raw);
+  equal(slow.writes > sent.length, true, "writes were split, so the queue was exercised");
+  sender.close();
+  receiver.close();
+});
+
+Deno.test("a failed write rejects its own send; later sends still run in order", async () => {
+  const [a, b] = pipePair();
+  let failNext = false;
+  const flaky: ByteStream = {
+    read: (p) => a.read(p),
+    write: (p) => {
+      if (failNext) {
+        failNext = false;
+        return Promise.reject(new Error("disk on fire"));
+      }
+      return a.write(p);
+    },
+    close: () => a.close(),
+  };
+  const sender = new MessageConnection(flaky);
+  const receiver = new MessageConnection(b);
+  failNext = true;
+  const first = sender.send({ type: "SEARCH", query: "lost" });
+  const second = sender.send({ type: "SEARCH", query: "kept" });
+  await rejects(first, /disk on fire/);
+  await second;
+  deepEqual(await receiver.receive(5_000), { type: "SEARCH", query: "kept" });
+  sender.close();
+  receiver.close();
+});
