@@ -9,7 +9,10 @@
  * whether or not replies are back (open loop, requests pipelined), so a slow
  * server cannot slow the senders and hide its queue; latency counts from the
  * moment each request is written (a late timer here delays the send, not the
- * measurement).
+ * measurement). The first WARMUP_SECONDS of an open loop run at the same rate
+ * but are not counted: a fresh client process (and its connections) needs
+ * that long before its own event loop keeps up, which is not the server's
+ * latency.
  *
  * Usage: deno run -A bench/search_clients.ts PORT CLIENTS SECONDS search|locate [RATE]
  * @module
@@ -26,6 +29,8 @@ const rate = Number(Deno.args[4] ?? 0);
 const words = vocabulary(50_000, rng(1)); // the same words the loader used
 const random = rng(99);
 const pick = zipfSampler(words.length, random);
+/** Open loop only: seconds sent at the target rate before latencies count. */
+const WARMUP_SECONDS = 1;
 const frame = (m: Message) => encodeFrame(encodeMessage(m));
 
 function request(): Uint8Array {
@@ -86,19 +91,20 @@ async function closedLoop(deadline: number, latencies: number[]): Promise<void> 
  * connections, whether or not replies are back; each connection reads its
  * replies in order as they come.
  */
-async function openLoop(seconds: number, rate: number, latencies: number[]): Promise<void> {
+async function openLoop(seconds: number, rate: number, latencies: number[]): Promise<number> {
   const conns = await Promise.all(Array.from({ length: clients }, open));
-  const total = Math.floor(seconds * rate);
+  const total = Math.floor((seconds + WARMUP_SECONDS) * rate);
   const sentAt = conns.map(() => [] as number[]);
+  const start = performance.now();
+  const counted = start + WARMUP_SECONDS * 1000;
   const readers = conns.map(async ({ reply }, c) => {
     const count = Math.floor(total / clients) + (c < total % clients ? 1 : 0);
     for (let i = 0; i < count; i++) {
       await reply();
-      latencies.push(performance.now() - sentAt[c][i]);
+      if (sentAt[c][i] >= counted) latencies.push(performance.now() - sentAt[c][i]);
     }
   });
   const writes = conns.map(() => Promise.resolve());
-  const start = performance.now();
   for (let sent = 0; sent < total;) {
     const due = Math.min(total, Math.floor((performance.now() - start) * rate / 1000) + 1);
     for (; sent < due; sent++) {
@@ -114,14 +120,18 @@ async function openLoop(seconds: number, rate: number, latencies: number[]): Pro
     await conn.write(frame({ type: "BYE" }));
     conn.close();
   }
+  return (performance.now() - counted) / 1000;
 }
 
 const latencies: number[] = [];
-const t0 = performance.now();
-const deadline = t0 + seconds * 1000;
-if (rate > 0) await openLoop(seconds, rate, latencies);
-else await Promise.all(Array.from({ length: clients }, () => closedLoop(deadline, latencies)));
-const elapsed = (performance.now() - t0) / 1000;
+let elapsed: number;
+if (rate > 0) elapsed = await openLoop(seconds, rate, latencies);
+else {
+  const t0 = performance.now();
+  const deadline = t0 + seconds * 1000;
+  await Promise.all(Array.from({ length: clients }, () => closedLoop(deadline, latencies)));
+  elapsed = (performance.now() - t0) / 1000;
+}
 latencies.sort((a, b) => a - b);
 console.log(
   JSON.stringify({

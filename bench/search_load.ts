@@ -3,7 +3,8 @@
  * real CLI) holding many files; baseline: the same clients sending LOCATE of
  * unknown hashes (the protocol round trip without search work).
  * 4a is throughput with every client in a closed loop (the server saturated).
- * 4b is latency at the target rate, offered open loop: with 64 clients in a
+ * 4b is latency at the target rate, offered open loop (the first second of
+ * each run warms the fresh client up and is not counted): with 64 clients in a
  * closed loop the mean latency is 64 / throughput by Little's law, so p99 at
  * saturation measures the queue the clients build, not the server.
  * @module
@@ -80,7 +81,7 @@ export async function searchLoad(size: SearchSize): Promise<Figure[]> {
     id: "4b",
     name: `search latency p99 at ${
       TARGET_RATE.toLocaleString("en")
-    } queries/s offered (open loop, ${size.clients} clients)`,
+    } queries/s offered (open loop, ${size.clients} clients, after 1 s warm-up)`,
     unit: "ms",
     values: p99,
     baseline: { name: "LOCATE p99 at the same rate", unit: "ms", values: baseP99 },
