@@ -6,6 +6,7 @@
  * @module
  */
 import type { FileRecord, Holder, SearchResult } from "../shared/protocol.ts";
+import { type HotTermOptions, HotTerms } from "./hot_terms.ts";
 import { MAX_MARKED_TERMS, type TermMatch, TokenIndex, tokenize } from "./token_index.ts";
 import { grown } from "./typed_arrays.ts";
 
@@ -44,7 +45,12 @@ interface SearchPlan {
   words: string[];
   /** The term with the fewest postings, which is walked. */
   driver: Term;
+  /** Terms tested per candidate through the forward index or a bitset built for this search. */
   others: Term[];
+  /** Bitsets of frequent terms (from HotTerms): a candidate must be in each. */
+  filters: Uint32Array[];
+  /** Share of the driver's postings expected to pass the filters. */
+  passing: number;
   /** Bits of the marked terms (0 when there is none). */
   all: number;
   /**
@@ -61,6 +67,7 @@ type Ids = number | number[];
 export class IndexStore {
   readonly #peers = new Map<number, PeerEntry>();
   readonly #tokens = new TokenIndex();
+  readonly #hot: HotTerms;
   readonly #now: () => Date;
   #records: (FileRecord | undefined)[] = [];
   #peerOf = new Int32Array(1024);
@@ -76,9 +83,10 @@ export class IndexStore {
   #sharingPeers = 0;
   #nextPeerId = 1;
 
-  /** `now` is injectable so tests can pin sharedAt. */
-  constructor(now: () => Date = () => new Date()) {
+  /** `now` is injectable so tests can pin sharedAt; `hotTerms` tunes the bitset cache. */
+  constructor(now: () => Date = () => new Date(), hotTerms: HotTermOptions = {}) {
     this.#now = now;
+    this.#hot = new HotTerms(hotTerms);
   }
 
   /** Number of peers known. */
@@ -191,12 +199,23 @@ export class IndexStore {
       return { match, cost: match.count };
     }).sort((a, b) => a.cost - b.cost);
     if (terms.length === 0 || terms[0].cost === 0) return { results: [], truncated: false };
-    const [driver, ...others] = terms;
+    const [driver, ...rest] = terms;
+    // Frequent terms with a cached bitset filter candidates with a bit test each.
+    const filters: Uint32Array[] = [];
+    const others: Term[] = [];
+    let passing = 1;
+    for (const t of rest) {
+      const bits = this.#hot.bits(t.match, this.#fileCount, this.#records.length);
+      if (bits) {
+        filters.push(bits);
+        passing *= Math.min(1, t.cost / Math.max(1, this.#fileCount));
+      } else others.push(t);
+    }
     const marked = others.slice(0, MAX_MARKED_TERMS).map((t) => t.match);
     const all = this.#tokens.mark(marked);
     try {
       const textCheck = needText || others.length > MAX_MARKED_TERMS;
-      const plan = { words, driver, others, all, textCheck };
+      const plan = { words, driver, others, filters, passing, all, textCheck };
       const picked = this.#collect(query, plan, limit);
       return {
         results: picked.slice(0, limit).map((id) =>
@@ -213,7 +232,7 @@ export class IndexStore {
 
   /** Up to limit + 1 matching file ids, one per content hash, exact names first. */
   #collect(query: string, plan: SearchPlan, limit: number): number[] {
-    const { words, driver, others, textCheck } = plan;
+    const { words, driver, others, filters, textCheck } = plan;
     const picked: number[] = [];
     // One result per content hash: by hash for content held under several file ids,
     // by id otherwise (an id comes up twice when the driver matches two of its tokens).
@@ -236,7 +255,10 @@ export class IndexStore {
     };
     const exact = query.trim().toLowerCase();
     for (const id of idsOf(this.#byName.get(nameKey(exact)))) {
-      if (baseName(this.#records[id]!.name).toLowerCase() === exact && !take(id)) return picked;
+      const filtered = filters.every((b) => (b[id >>> 5] & (1 << (id & 31))) !== 0);
+      if (filtered && baseName(this.#records[id]!.name).toLowerCase() === exact && !take(id)) {
+        return picked;
+      }
     }
     // Candidates are tested through the forward index, which costs about as much
     // as marking MARKS_PER_CHECK ids into a bitset. When matches are expected to
@@ -245,18 +267,20 @@ export class IndexStore {
     // don't come, ski rental: after testing as many candidates as the bitset
     // would have cost, mark it and go on.
     if (others.length === 0) {
-      this.#walk(driver, [], take, Infinity);
+      this.#walk(driver, filters, [], take, Infinity);
       return picked;
     }
     const files = Math.max(1, this.#fileCount);
     const share = (t: Term) => Math.min(1, t.cost / files);
     const density = others.reduce((d, o) => d * share(o), 1);
-    const expected = Math.min(driver.cost, (limit + 1) / Math.max(density, 1e-9));
+    // Candidates that pass the filters (assumed independent, like the terms).
+    const candidates = driver.cost * plan.passing;
+    const expected = Math.min(candidates, (limit + 1) / Math.max(density, 1e-9));
     const markCost = Math.ceil(others[0].cost / MARKS_PER_CHECK);
     // The bitset stands for the next term, and for each one after it while the
     // candidates that would pass the bitset cost more to test than marking that term.
     let inBits = 1;
-    for (let pass = driver.cost * share(others[0]); inBits < Math.min(others.length, 31);) {
+    for (let pass = candidates * share(others[0]); inBits < Math.min(others.length, 31);) {
       if (pass <= others[inBits].cost / MARKS_PER_CHECK) break;
       pass *= share(others[inBits++]);
     }
@@ -264,7 +288,7 @@ export class IndexStore {
       need &= ~((1 << inBits) - 1); // marked terms 0 .. inBits-1 are in the bitset
     };
     const budget = expected > markCost ? 0 : CHECK_BUDGET_BASE + markCost;
-    this.#walk(driver, others.slice(0, inBits), take, budget, switchToBits);
+    this.#walk(driver, filters, others.slice(0, inBits), take, budget, switchToBits);
     return picked;
   }
 
@@ -275,11 +299,21 @@ export class IndexStore {
    */
   #walk(
     driver: Term,
+    filters: Uint32Array[],
     next: Term[],
     take: (id: number) => boolean,
     budget: number,
     onBits?: () => void,
   ): void {
+    const f0 = filters.length > 0 ? filters[0] : null;
+    const passes = (id: number): boolean => {
+      if (f0 === null) return true;
+      const word = id >>> 5;
+      const bit = 1 << (id & 31);
+      if ((f0[word] & bit) === 0) return false;
+      for (let k = 1; k < filters.length; k++) if ((filters[k][word] & bit) === 0) return false;
+      return true;
+    };
     if (budget <= 0 && next.length > 0) {
       // Sparse matches expected: the bitset first, then a tight walk.
       const bits = this.#markBits(next);
@@ -288,7 +322,7 @@ export class IndexStore {
         const ids = p.ids;
         for (let i = 0; i < p.length; i++) {
           const id = ids[i];
-          if ((bits[id >>> 5] & (1 << (id & 31))) !== 0 && !take(id)) return;
+          if ((bits[id >>> 5] & (1 << (id & 31))) !== 0 && passes(id) && !take(id)) return;
         }
       }
       return;
@@ -297,11 +331,12 @@ export class IndexStore {
     for (const p of driver.match.postings) {
       const ids = p.ids;
       for (let i = 0; i < p.length; i++) {
+        const id = ids[i];
+        if (!passes(id)) continue; // filtered candidates cost a bit test, not a check
         if (budget-- === 0 && next.length > 0) {
           bits = this.#markBits(next);
           onBits?.();
         }
-        const id = ids[i];
         if (bits !== null && (bits[id >>> 5] & (1 << (id & 31))) === 0) continue;
         if (!take(id)) return;
       }

@@ -155,12 +155,28 @@ Deno.test("multi-word search intersects through the token index and still checks
   assert.equal(store.vocabularySize, 0, "every token went with the files");
 });
 
-Deno.test("search agrees with a plain text scan through churn (ids and token ids reused)", () => {
+for (
+  const [label, hot] of [
+    ["", {}],
+    [", every term a cached bitset", { minCount: 1, minShare: 0, uses: 1, max: 64 }],
+    [", cached bitsets built on a second use and often evicted", {
+      minCount: 1,
+      minShare: 0,
+      uses: 2,
+      max: 3,
+    }],
+  ] as const
+) {
+  Deno.test(`search agrees with a plain text scan through churn (ids and token ids reused)${label}`, () => {
+    churnAgainstTextScan(new IndexStore(undefined, hot));
+  });
+}
+
+function churnAgainstTextScan(store: IndexStore): void {
   let seed = 7;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const vocab = ["ka", "kalo", "lomi", "mika", "ren", "torenka", "sa", "vel", "velsa", "q9"];
   const word = () => vocab[Math.floor(random() * vocab.length)];
-  const store = new IndexStore();
   const peers = [1, 2, 3].map((i) => store.addPeer({ host: `h${i}`, port: i }).id);
   const live = new Map<string, FileRecord>(); // "peer/name" → record
   for (let round = 0; round < 60; round++) {
@@ -179,7 +195,9 @@ Deno.test("search agrees with a plain text scan through churn (ids and token ids
       store.register(peer, batch);
       for (const r of batch) live.set(`${peer}/${r.name}`, r);
     }
-    for (const q of ["ka", "lo ren", "ka vel sa", "mika q9", "a_k", "torenka lomi velsa", "zz"]) {
+    // Each query twice: a bitset built by the first is used by the second.
+    const queries = ["ka", "lo ren", "ka vel sa", "mika q9", "a_k", "torenka lomi velsa", "zz"];
+    for (const q of [...queries, ...queries]) {
       const ws = q.split(" ");
       const expected = [
         ...new Set(
@@ -199,7 +217,7 @@ Deno.test("search agrees with a plain text scan through churn (ids and token ids
     }
   }
   assert.equal(store.fileCount, live.size);
-});
+}
 
 Deno.test("the forward index keeps every file's tokens through growth and compaction", () => {
   const fwd = new FileTokens();
