@@ -98,12 +98,14 @@ export function indexFigures(size: IndexSize): Figure[] {
       size.indexFiles.toLocaleString("en")
     } files, ${peers} peers)`,
     unit: "B/file",
-    values: [perFile],
+    values: [perFile + store.termBitsetBytes / records.length],
     baseline: { name: "the records themselves", unit: "B/file", values: [recordsPerFile] },
-    ratios: [perFile / recordsPerFile],
+    ratios: [(perFile + store.termBitsetBytes / records.length) / recordsPerFile],
     target: "≤ 200 B/file",
-    pass: perFile <= 200,
-    notes: `build ${buildSecs.toFixed(2)} s, vocabulary ${store.vocabularySize} tokens`,
+    pass: perFile + store.termBitsetBytes / records.length <= 200,
+    notes: `build ${buildSecs.toFixed(2)} s, vocabulary ${store.vocabularySize} tokens; ${
+      (store.termBitsetBytes / records.length).toFixed(1)
+    } B/file of it are bitsets of frequent terms, filled by the searches above`,
   }));
   return rows;
 }

@@ -17,7 +17,10 @@ export interface HotTermOptions {
   minShare?: number;
   /** Uses at one index version before the bitset is built (default 2). */
   uses?: number;
-  /** Terms tracked, least recently used dropped first (default 32: at most 4 MB of bitsets at 1M files). */
+  /**
+   * Bitsets kept, least recently used given up first (default 128: at most
+   * 16 MB at 1M files). Four times as many terms have their uses counted.
+   */
   max?: number;
 }
 
@@ -25,24 +28,34 @@ interface Entry {
   /** Index version the uses and bits belong to. */
   version: number;
   uses: number;
-  /** Valid only when built is true; otherwise kept for reuse. */
+  /** The term's bitset at `version`, when built. */
   bits: Uint32Array | null;
-  built: boolean;
 }
 
 /** Least recently used cache of term bitsets, each valid for one index version. */
 export class HotTerms {
   readonly #entries = new Map<TermMatch, Entry>();
+  /** Buffers of bitsets gone stale, for reuse. Buffers in all: at most `max`. */
+  readonly #spare: Uint32Array[] = [];
   readonly #minCount: number;
   readonly #minShare: number;
   readonly #uses: number;
   readonly #max: number;
+  #built = 0;
 
   constructor(options: HotTermOptions = {}) {
     this.#minCount = options.minCount ?? 4096;
     this.#minShare = options.minShare ?? 1 / 64;
     this.#uses = Math.max(1, options.uses ?? 2);
-    this.#max = Math.max(1, options.max ?? 32);
+    this.#max = Math.max(1, options.max ?? 128);
+  }
+
+  /** Bytes held in bitsets and spare buffers. */
+  get bytes(): number {
+    let n = 0;
+    for (const e of this.#entries.values()) n += e.bits?.byteLength ?? 0;
+    for (const b of this.#spare) n += b.byteLength;
+    return n;
   }
 
   /**
@@ -53,27 +66,54 @@ export class HotTerms {
    */
   bits(match: TermMatch, files: number, idLimit: number): Uint32Array | null {
     if (match.count < Math.max(this.#minCount, files * this.#minShare)) return null;
+    const words = (idLimit >>> 5) + 1;
     let entry = this.#entries.get(match);
-    if (entry === undefined) entry = { version: -1, uses: 0, bits: null, built: false };
+    if (entry === undefined) entry = { version: match.version, uses: 0, bits: null };
     else this.#entries.delete(match); // set again below: most recently used
     this.#entries.set(match, entry);
-    if (this.#entries.size > this.#max) this.#entries.delete(this.#entries.keys().next().value!);
-    if (entry.version !== match.version) {
+    if (this.#entries.size > this.#max * 4) {
+      const [oldest, gone] = this.#entries.entries().next().value!;
+      this.#release(gone);
+      this.#entries.delete(oldest);
+    }
+    if (entry.version !== match.version || (entry.bits && entry.bits.length !== words)) {
       entry.version = match.version;
       entry.uses = 0;
-      entry.built = false;
+      this.#release(entry);
     }
-    const words = (idLimit >>> 5) + 1;
-    if (entry.built && entry.bits!.length === words) return entry.bits;
+    if (entry.bits) return entry.bits;
     if (++entry.uses < this.#uses) return null;
-    if (entry.bits === null || entry.bits.length !== words) entry.bits = new Uint32Array(words);
-    else entry.bits.fill(0);
-    const bits = entry.bits;
+    const bits = this.#buffer(words);
     for (const p of match.postings) {
       const ids = p.ids;
       for (let i = 0; i < p.length; i++) bits[ids[i] >>> 5] |= 1 << (ids[i] & 31);
     }
-    entry.built = true;
+    entry.bits = bits;
+    this.#built++;
     return bits;
+  }
+
+  /** A zeroed buffer of `words` words: a spare one, the least recently used bitset's, or new. */
+  #buffer(words: number): Uint32Array {
+    let buf = this.#spare.pop();
+    if (buf === undefined && this.#built >= this.#max) {
+      for (const entry of this.#entries.values()) {
+        if (!entry.bits) continue;
+        buf = entry.bits;
+        entry.bits = null;
+        this.#built--;
+        break;
+      }
+    }
+    if (buf === undefined || buf.length !== words) return new Uint32Array(words);
+    return buf.fill(0);
+  }
+
+  /** Drops an entry's bitset, keeping its buffer for reuse. */
+  #release(entry: Entry): void {
+    if (!entry.bits) return;
+    if (this.#spare.length + this.#built <= this.#max) this.#spare.push(entry.bits);
+    entry.bits = null;
+    this.#built--;
   }
 }

@@ -104,6 +104,11 @@ export class IndexStore {
     return this.#fileCount;
   }
 
+  /** Bytes held by the bitsets of frequent search terms (filled while searching). */
+  get termBitsetBytes(): number {
+    return this.#hot.bytes;
+  }
+
   /** Number of distinct tokens in names and keywords. */
   get vocabularySize(): number {
     return this.#tokens.vocabularySize;

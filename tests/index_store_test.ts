@@ -244,3 +244,28 @@ Deno.test("the forward index keeps every file's tokens through growth and compac
   assert.equal(fwd.covers(file, marks, 3), true);
   assert.equal(fwd.covers(file, marks, 7), false);
 });
+
+Deno.test("term bitsets stay within their limit however many frequent terms are searched", () => {
+  const store = new IndexStore(undefined, { minCount: 1, minShare: 0, uses: 1, max: 2 });
+  const peer = store.addPeer({ host: "h", port: 1 }).id;
+  const words = Array.from({ length: 20 }, (_, i) => `w${i}x`);
+  // Every word is in half the files, "zz" in a fifth: it drives, and the word filters.
+  store.register(
+    peer,
+    Array.from({ length: 500 }, (_, i) =>
+      rec(
+        `f${i}${i % 10 < 2 ? " zz" : ""}.txt`,
+        words.filter((_, k) => (i + k) % 2 === 0).join(" "),
+      )),
+  );
+  const bitsetBytes = ((store.fileCount >>> 5) + 1) * 4;
+  for (let round = 0; round < 3; round++) {
+    for (const w of words) {
+      const results = store.search(`zz ${w}`, 1000).results;
+      assert.equal(results.length, 50);
+      assert.ok(results.every((r) => r.name.includes("zz") && r.description.includes(w)));
+      assert.ok(store.termBitsetBytes <= 2 * bitsetBytes, `${store.termBitsetBytes} bytes`);
+    }
+  }
+  assert.ok(store.termBitsetBytes > 0, "bitsets were built");
+});
