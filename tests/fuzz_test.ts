@@ -87,10 +87,12 @@ async function throwAt(port: number, bytes: Uint8Array, waitForClose: boolean): 
       const buf = new Uint8Array(64 * 1024);
       const deadline = Date.now() + 30;
       while (Date.now() < deadline) {
+        let timer: ReturnType<typeof setTimeout> | undefined;
         const n = await Promise.race([
           conn.read(buf).catch(() => null),
-          new Promise<number>((r) => setTimeout(() => r(-1), 10)),
+          new Promise<number>((r) => timer = setTimeout(() => r(-1), 10)),
         ]);
+        clearTimeout(timer);
         if (n === null || n === -1) break;
       }
     }
