@@ -26,8 +26,6 @@ export interface ConnectionOptions {
 const CONTROL_READ_MIN = 1024;
 const CONTROL_READ_MAX = 64 * 1024;
 
-function ignore(): void {}
-
 /** Frames messages over a byte stream. One reader and any number of writers at a time. */
 export class MessageConnection {
   readonly #stream: ByteStream;
@@ -68,13 +66,42 @@ export class MessageConnection {
 
   /** Writes raw bytes (file data after a FILE header), in order with framed sends. */
   writeRaw(bytes: Uint8Array): Promise<void> {
-    // With nothing queued (the usual case) the write starts at once, without a then() step.
-    const done = this.#queued++ === 0
-      ? this.#writeAll(bytes)
-      : this.#writing.then(() => this.#writeAll(bytes));
-    this.#writing = done.catch(ignore);
+    let done: Promise<void>;
+    if (this.#queued++ > 0) {
+      // Behind other writes: runs when the one before it has settled, however that went.
+      const run = () => this.#writeAll(bytes);
+      done = this.#writing.then(run, run);
+    } else if (this.#closed) {
+      this.#queued--;
+      done = Promise.reject(new ConnectionClosedError("Connection is closed"));
+    } else {
+      // Nothing queued (the usual case): one write() with callbacks made once; the
+      // rest of a partial write goes through #writeAll.
+      this.#inFlight = bytes;
+      done = this.#stream.write(bytes).then(this.#onWritten, this.#onWriteFailed);
+    }
+    this.#writing = done;
     return done;
   }
+
+  /** The bytes of the write started without a queue, until it completes. */
+  #inFlight: Uint8Array | null = null;
+
+  readonly #onWritten = (n: number): Promise<void> | undefined => {
+    const bytes = this.#inFlight!;
+    this.#inFlight = null;
+    if (n >= bytes.length) {
+      this.#queued--;
+      return undefined;
+    }
+    return this.#writeAll(bytes.subarray(n)); // counts itself out of the queue when done
+  };
+
+  readonly #onWriteFailed = (err: unknown): never => {
+    this.#inFlight = null;
+    this.#queued--;
+    throw err;
+  };
 
   /**
    * Receives the next message, or null when the other side closed cleanly
