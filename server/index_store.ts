@@ -213,7 +213,7 @@ export class IndexStore {
       const bits = this.#hot.bits(t.match, this.#fileCount, this.#records.length);
       if (bits) {
         filters.push(bits);
-        passing *= Math.min(1, t.cost / Math.max(1, this.#fileCount));
+        passing *= this.#share(t);
       } else others.push(t);
     }
     const marked = others.slice(0, MAX_MARKED_TERMS).map((t) => t.match);
@@ -260,8 +260,10 @@ export class IndexStore {
     };
     const exact = query.trim().toLowerCase();
     for (const id of idsOf(this.#byName.get(nameKey(exact)))) {
-      const filtered = filters.every((b) => (b[id >>> 5] & (1 << (id & 31))) !== 0);
-      if (filtered && baseName(this.#records[id]!.name).toLowerCase() === exact && !take(id)) {
+      if (
+        inEvery(filters, id) && baseName(this.#records[id]!.name).toLowerCase() === exact &&
+        !take(id)
+      ) {
         return picked;
       }
     }
@@ -275,9 +277,7 @@ export class IndexStore {
       this.#walk(driver, filters, [], take, Infinity);
       return picked;
     }
-    const files = Math.max(1, this.#fileCount);
-    const share = (t: Term) => Math.min(1, t.cost / files);
-    const density = others.reduce((d, o) => d * share(o), 1);
+    const density = others.reduce((d, o) => d * this.#share(o), 1);
     // Candidates that pass the filters (assumed independent, like the terms).
     const candidates = driver.cost * plan.passing;
     const expected = Math.min(candidates, (limit + 1) / Math.max(density, 1e-9));
@@ -285,9 +285,9 @@ export class IndexStore {
     // The bitset stands for the next term, and for each one after it while the
     // candidates that would pass the bitset cost more to test than marking that term.
     let inBits = 1;
-    for (let pass = candidates * share(others[0]); inBits < Math.min(others.length, 31);) {
+    for (let pass = candidates * this.#share(others[0]); inBits < Math.min(others.length, 31);) {
       if (pass <= others[inBits].cost / MARKS_PER_CHECK) break;
-      pass *= share(others[inBits++]);
+      pass *= this.#share(others[inBits++]);
     }
     const switchToBits = () => {
       need &= ~((1 << inBits) - 1); // marked terms 0 .. inBits-1 are in the bitset
@@ -310,15 +310,6 @@ export class IndexStore {
     budget: number,
     onBits?: () => void,
   ): void {
-    const f0 = filters.length > 0 ? filters[0] : null;
-    const passes = (id: number): boolean => {
-      if (f0 === null) return true;
-      const word = id >>> 5;
-      const bit = 1 << (id & 31);
-      if ((f0[word] & bit) === 0) return false;
-      for (let k = 1; k < filters.length; k++) if ((filters[k][word] & bit) === 0) return false;
-      return true;
-    };
     if (budget <= 0 && next.length > 0) {
       // Sparse matches expected: the bitset first, then a tight walk.
       const bits = this.#markBits(next);
@@ -327,7 +318,9 @@ export class IndexStore {
         const ids = p.ids;
         for (let i = 0; i < p.length; i++) {
           const id = ids[i];
-          if ((bits[id >>> 5] & (1 << (id & 31))) !== 0 && passes(id) && !take(id)) return;
+          if ((bits[id >>> 5] & (1 << (id & 31))) !== 0 && inEvery(filters, id) && !take(id)) {
+            return;
+          }
         }
       }
       return;
@@ -337,7 +330,7 @@ export class IndexStore {
       const ids = p.ids;
       for (let i = 0; i < p.length; i++) {
         const id = ids[i];
-        if (!passes(id)) continue; // filtered candidates cost a bit test, not a check
+        if (!inEvery(filters, id)) continue; // filtered candidates cost a bit test, not a check
         if (budget-- === 0 && next.length > 0) {
           bits = this.#markBits(next);
           onBits?.();
@@ -346,6 +339,11 @@ export class IndexStore {
         if (!take(id)) return;
       }
     }
+  }
+
+  /** Share of all files a term matches (at most 1). */
+  #share(t: Term): number {
+    return Math.min(1, t.cost / Math.max(1, this.#fileCount));
   }
 
   /** Every current holder of one content hash, or null. */
@@ -517,4 +515,12 @@ function removeId<K>(map: Map<K, Ids>, key: K, id: number): void {
   if (at >= 0) v.splice(at, 1);
   if (v.length === 1) map.set(key, v[0]);
   else if (v.length === 0) map.delete(key);
+}
+
+/** Whether bit `id` is set in every one of `bitsets` (true when there are none). */
+function inEvery(bitsets: Uint32Array[], id: number): boolean {
+  const word = id >>> 5;
+  const bit = 1 << (id & 31);
+  for (let k = 0; k < bitsets.length; k++) if ((bitsets[k][word] & bit) === 0) return false;
+  return true;
 }

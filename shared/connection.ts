@@ -35,6 +35,8 @@ export class MessageConnection {
   #writing: Promise<unknown> = Promise.resolve();
   /** Writes started or waiting, so a write with none ahead of it can start at once. */
   #queued = 0;
+  /** The bytes of the write started without a queue, until it completes. */
+  #inFlight: Uint8Array | null = null;
   #closed = false;
   #eof = false;
 
@@ -84,9 +86,6 @@ export class MessageConnection {
     return done;
   }
 
-  /** The bytes of the write started without a queue, until it completes. */
-  #inFlight: Uint8Array | null = null;
-
   readonly #onWritten = (n: number): Promise<void> | undefined => {
     const bytes = this.#inFlight!;
     this.#inFlight = null;
@@ -109,18 +108,9 @@ export class MessageConnection {
    * when the stream ends mid-frame, TimeoutError (and closes) after `timeoutMs`.
    */
   receive(timeoutMs?: number): Promise<Message | null> {
-    if (timeoutMs === undefined || timeoutMs <= 0 || !Number.isFinite(timeoutMs)) {
-      return this.#next();
-    }
-    // A frame already buffered needs no timer.
-    const ready = this.#decoder.nextView();
-    if (ready) {
-      try {
-        return Promise.resolve(decodeMessage(ready));
-      } catch (err) {
-        return Promise.reject(err);
-      }
-    }
+    const deadline = timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs);
+    // A frame already buffered (or none awaited against a deadline) needs no timer.
+    if (!deadline || this.#decoder.ready) return this.#next();
     return this.#withTimeout(() => this.#next(), timeoutMs);
   }
 

@@ -43,6 +43,16 @@ export class FrameDecoder {
     return this.#end - this.#start;
   }
 
+  /**
+   * True when next() would return a payload or throw at once (a whole frame,
+   * or a length prefix over the limit, is buffered).
+   */
+  get ready(): boolean {
+    if (this.buffered < FRAME_HEADER_BYTES) return false;
+    const length = this.#prefix();
+    return length > this.#max || this.buffered >= FRAME_HEADER_BYTES + length;
+  }
+
   /** Appends received bytes. Throws ProtocolError when a buffered prefix is over the limit. */
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return;
@@ -91,9 +101,7 @@ export class FrameDecoder {
 
   #checkPrefix(): number {
     if (this.buffered < FRAME_HEADER_BYTES) return 0;
-    const b = this.#buf;
-    const at = this.#start;
-    const length = ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
+    const length = this.#prefix();
     if (length > this.#max) {
       throw new ProtocolError(
         "FRAME_TOO_LARGE",
@@ -101,6 +109,13 @@ export class FrameDecoder {
       );
     }
     return length;
+  }
+
+  /** The buffered length prefix (at least FRAME_HEADER_BYTES must be buffered). */
+  #prefix(): number {
+    const b = this.#buf;
+    const at = this.#start;
+    return ((b[at] << 24) | (b[at + 1] << 16) | (b[at + 2] << 8) | b[at + 3]) >>> 0;
   }
 
   #ensureRoom(extra: number): void {

@@ -134,10 +134,20 @@ Deno.test("a frame split into single bytes decodes once complete", () => {
   const d = new FrameDecoder();
   for (let i = 0; i < frame.length - 1; i++) {
     d.push(frame.subarray(i, i + 1));
+    assert.equal(d.ready, false);
     assert.equal(d.next(), null);
   }
   d.push(frame.subarray(frame.length - 1));
+  assert.equal(d.ready, true);
   assert.deepEqual(decodeAll(d), [{ type: "SEARCH", query: "x" }]);
+  assert.equal(d.ready, false);
+});
+
+Deno.test("after a length prefix over the limit, ready is true and next() throws at once", () => {
+  const d = new FrameDecoder(10);
+  assert.throws(() => d.push(new Uint8Array([0, 0, 0, 11])), /above the limit/);
+  assert.equal(d.ready, true);
+  assert.throws(() => d.next(), /above the limit/);
 });
 
 Deno.test("raw bytes after a frame are left for take()", () => {
