@@ -18,8 +18,10 @@ export interface HotTermOptions {
   /** Uses at one index version before the bitset is built (default 2). */
   uses?: number;
   /**
-   * Bitsets kept, least recently used given up first (default 128: at most
-   * 16 MB at 1M files). Four times as many terms have their uses counted.
+   * Bitsets kept (default 128: at most 16 MB at 1M files). When all are
+   * built, a term gets one only by taking the buffer of a colder term's (one
+   * used less lately), so terms searched now and then cannot push out those
+   * searched all the time. Four times as many terms have their uses counted.
    */
   max?: number;
 }
@@ -28,6 +30,8 @@ interface Entry {
   /** Index version the uses and bits belong to. */
   version: number;
   uses: number;
+  /** Uses at any version, halved now and then: how hot the term is. */
+  heat: number;
   /** The term's bitset at `version`, when built. */
   bits: Uint32Array | null;
 }
@@ -42,6 +46,7 @@ export class HotTerms {
   readonly #uses: number;
   readonly #max: number;
   #built = 0;
+  #calls = 0;
 
   constructor(options: HotTermOptions = {}) {
     this.#minCount = options.minCount ?? 4096;
@@ -62,15 +67,25 @@ export class HotTerms {
    * The bitset of the files in `match`'s postings (bit `id` set) when the term
    * is frequent and has been used often enough at this version (built now if
    * due), else null. `files` is the number of files in the index; file ids are
-   * below `idLimit`. The bitset is valid until the index changes.
+   * below `idLimit`. The bitset is valid until the index changes. Bitsets in
+   * `held` (those the caller still uses) are never refilled for another term.
    */
-  bits(match: TermMatch, files: number, idLimit: number): Uint32Array | null {
+  bits(
+    match: TermMatch,
+    files: number,
+    idLimit: number,
+    held: readonly Uint32Array[] = [],
+  ): Uint32Array | null {
     if (match.count < Math.max(this.#minCount, files * this.#minShare)) return null;
     const words = (idLimit >>> 5) + 1;
     let entry = this.#entries.get(match);
-    if (entry === undefined) entry = { version: match.version, uses: 0, bits: null };
+    if (entry === undefined) entry = { version: match.version, uses: 0, heat: 0, bits: null };
     else this.#entries.delete(match); // set again below: most recently used
     this.#entries.set(match, entry);
+    entry.heat++;
+    if (++this.#calls % (this.#max * 64) === 0) {
+      for (const e of this.#entries.values()) e.heat /= 2;
+    }
     if (this.#entries.size > this.#max * 4) {
       const [oldest, gone] = this.#entries.entries().next().value!;
       this.#release(gone);
@@ -83,7 +98,8 @@ export class HotTerms {
     }
     if (entry.bits) return entry.bits;
     if (++entry.uses < this.#uses) return null;
-    const bits = this.#buffer(words);
+    const bits = this.#buffer(words, entry.heat, held);
+    if (bits === null) return null;
     for (const p of match.postings) {
       const ids = p.ids;
       for (let i = 0; i < p.length; i++) bits[ids[i] >>> 5] |= 1 << (ids[i] & 31);
@@ -93,17 +109,25 @@ export class HotTerms {
     return bits;
   }
 
-  /** A zeroed buffer of `words` words: a spare one, the least recently used bitset's, or new. */
-  #buffer(words: number): Uint32Array {
+  /**
+   * A zeroed buffer of `words` words for a term of `heat`: a spare one, new
+   * while fewer than `max` are built, else the coldest bitset's when that one
+   * is colder (least recently used among equals), else null: a term used now
+   * and then does not push out one used all the time. Bitsets in `held` are
+   * not taken.
+   */
+  #buffer(words: number, heat: number, held: readonly Uint32Array[]): Uint32Array | null {
     let buf = this.#spare.pop();
     if (buf === undefined && this.#built >= this.#max) {
+      let coldest: Entry | undefined;
       for (const entry of this.#entries.values()) {
-        if (!entry.bits) continue;
-        buf = entry.bits;
-        entry.bits = null;
-        this.#built--;
-        break;
+        if (!entry.bits || held.includes(entry.bits)) continue;
+        if (coldest === undefined || entry.heat < coldest.heat) coldest = entry;
       }
+      if (coldest === undefined || coldest.heat >= heat) return null;
+      buf = coldest.bits!;
+      coldest.bits = null;
+      this.#built--;
     }
     if (buf === undefined || buf.length !== words) return new Uint32Array(words);
     return buf.fill(0);

@@ -210,7 +210,7 @@ export class IndexStore {
     const others: Term[] = [];
     let passing = 1;
     for (const t of rest) {
-      const bits = this.#hot.bits(t.match, this.#fileCount, this.#records.length);
+      const bits = this.#hot.bits(t.match, this.#fileCount, this.#records.length, filters);
       if (bits) {
         filters.push(bits);
         passing *= this.#share(t);
