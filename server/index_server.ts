@@ -2,8 +2,7 @@
  * The index server: accepts TCP connections and runs one session per peer.
  * @module
  */
-import { encodeMessage } from "../shared/codec.ts";
-import { encodeFrame } from "../shared/framing.ts";
+import { encodeMessageFrame } from "../shared/codec.ts";
 import { serveTcp } from "../net/tcp_service.ts";
 import { MAX_FRAME_BYTES } from "../shared/protocol.ts";
 import { IndexStore } from "./index_store.ts";
@@ -85,7 +84,7 @@ export function startIndexServer(options: IndexServerOptions = {}): IndexServer 
   let tick = 0;
   const heartbeat = setInterval(() => {
     const seq = ++beatSeq;
-    const ping = encodeFrame(encodeMessage({ type: "PING", seq }));
+    const ping = encodeMessageFrame({ type: "PING", seq });
     for (const session of slots[tick++ % HEARTBEAT_SLOTS]) session.beat(ping, seq);
   }, ctx.heartbeatSeconds * 1000 / HEARTBEAT_SLOTS);
 

@@ -3,7 +3,8 @@
  * limits they enforce. Pure functions over the IndexStore; no I/O.
  * @module
  */
-import { encodeMessage } from "../shared/codec.ts";
+import { encodeMessageFrame } from "../shared/codec.ts";
+import { FRAME_HEADER_BYTES } from "../shared/framing.ts";
 import { ProtocolError } from "../shared/errors.ts";
 import { isValidSharedName, MAX_NAME_CHARS } from "../shared/file_names.ts";
 import {
@@ -123,16 +124,19 @@ function found(page: SearchPage | null, query: string): Message {
   return { type: "FOUND", status: "ok", results: page.results, truncated: page.truncated };
 }
 
-/** Encodes a reply, dropping search results from the end until it fits in one frame. */
+/** Encodes a reply as one frame, dropping search results from the end until it fits. */
 export function fitReply(reply: Message, maxFrameBytes: number): Uint8Array {
-  let payload = encodeMessage(reply);
-  while (payload.length > maxFrameBytes && reply.type === "FOUND" && reply.results.length > 1) {
+  let frame = encodeMessageFrame(reply);
+  while (
+    frame.length - FRAME_HEADER_BYTES > maxFrameBytes && reply.type === "FOUND" &&
+    reply.results.length > 1
+  ) {
     reply = {
       ...reply,
       results: reply.results.slice(0, reply.results.length >> 1),
       truncated: true,
     };
-    payload = encodeMessage(reply);
+    frame = encodeMessageFrame(reply);
   }
-  return payload;
+  return frame;
 }

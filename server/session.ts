@@ -86,7 +86,7 @@ export class Session {
           await conn.send({ type: "BYE", status: "ok" }).catch(() => {});
           break;
         }
-        await conn.sendPayload(fitReply(onRequest(msg, peer, ctx), conn.maxFrameBytes));
+        await conn.sendFrame(fitReply(onRequest(msg, peer, ctx), conn.maxFrameBytes));
       }
     } catch (err) {
       if (this.#reason === "closed") {

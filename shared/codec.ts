@@ -4,6 +4,7 @@
  * @module
  */
 import { ProtocolError } from "./errors.ts";
+import { encodeFrame, FRAME_HEADER_BYTES } from "./framing.ts";
 import type { Message, MessageType } from "./protocol.ts";
 
 type Field =
@@ -74,6 +75,24 @@ const decoder = new TextDecoder("utf-8", { fatal: true });
 /** Serialises a message to UTF-8 JSON bytes (the frame payload). */
 export function encodeMessage(msg: Message): Uint8Array {
   return encoder.encode(JSON.stringify(msg));
+}
+
+/**
+ * The whole frame of a message: `encodeFrame(encodeMessage(msg))` without the
+ * limit check (the caller checks `frame.length - FRAME_HEADER_BYTES`). JSON
+ * that is all ASCII, as most messages are, is encoded in place after the
+ * prefix: one buffer instead of two and a copy.
+ */
+export function encodeMessageFrame(msg: Message): Uint8Array {
+  const json = JSON.stringify(msg);
+  const frame = new Uint8Array(FRAME_HEADER_BYTES + json.length);
+  const { read, written } = encoder.encodeInto(json, frame.subarray(FRAME_HEADER_BYTES));
+  if (read < json.length) {
+    const payload = encoder.encode(json);
+    return encodeFrame(payload, payload.length);
+  }
+  new DataView(frame.buffer).setUint32(0, written);
+  return frame;
 }
 
 /** Parses and validates a frame payload. Throws ProtocolError on anything unexpected. */

@@ -4,9 +4,9 @@
  * framed messages, and raw file bytes after a FILE header.
  * @module
  */
-import { decodeMessage, encodeMessage } from "./codec.ts";
+import { decodeMessage, encodeMessageFrame } from "./codec.ts";
 import { ConnectionClosedError, ProtocolError, remoteError, TimeoutError } from "./errors.ts";
-import { encodeFrame, FrameDecoder } from "./framing.ts";
+import { FRAME_HEADER_BYTES, FrameDecoder } from "./framing.ts";
 import { MAX_FRAME_BYTES, type Message, type MessageOf, type MessageType } from "./protocol.ts";
 
 /** The minimal byte stream a connection needs. */
@@ -53,7 +53,7 @@ export class MessageConnection {
 
   /** Sends one message. Writes are queued so frames never interleave. */
   send(msg: Message): Promise<void> {
-    return this.writeRaw(encodeFrame(encodeMessage(msg), this.#maxFrameBytes));
+    return this.sendFrame(encodeMessageFrame(msg));
   }
 
   /** Largest frame payload this connection sends or accepts. */
@@ -61,9 +61,20 @@ export class MessageConnection {
     return this.#maxFrameBytes;
   }
 
-  /** Sends a payload already encoded with encodeMessage. */
-  sendPayload(payload: Uint8Array): Promise<void> {
-    return this.writeRaw(encodeFrame(payload, this.#maxFrameBytes));
+  /**
+   * Sends a whole frame (from encodeMessageFrame). Rejects with RangeError,
+   * sending nothing, when its payload is over this connection's limit.
+   */
+  sendFrame(frame: Uint8Array): Promise<void> {
+    const payload = frame.length - FRAME_HEADER_BYTES;
+    if (payload > this.#maxFrameBytes) {
+      return Promise.reject(
+        new RangeError(
+          `Frame of ${payload} bytes is above the limit of ${this.#maxFrameBytes} bytes`,
+        ),
+      );
+    }
+    return this.writeRaw(frame);
   }
 
   /** Writes raw bytes (file data after a FILE header), in order with framed sends. */

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { decodeMessage, encodeMessage } from "../shared/codec.ts";
+import { decodeMessage, encodeMessage, encodeMessageFrame } from "../shared/codec.ts";
 import { ProtocolError } from "../shared/errors.ts";
 import { encodeFrame, FrameDecoder } from "../shared/framing.ts";
 import type { Message } from "../shared/protocol.ts";
@@ -22,6 +22,21 @@ Deno.test("encodeFrame writes a 4-byte big-endian length before the payload", ()
   );
   const big = encodeFrame(new Uint8Array(0x010203));
   assert.deepEqual([...big.subarray(0, 4)], [0, 1, 2, 3]);
+});
+
+Deno.test("encodeMessageFrame gives the bytes of encodeFrame(encodeMessage()), ASCII or not", () => {
+  assert.deepEqual(
+    encodeMessageFrame({ type: "BYE" }),
+    new Uint8Array([0, 0, 0, 14, ...enc.encode('{"type":"BYE"}')]),
+  );
+  const names = ["plain.txt", "café.mp3", "日本語.txt", "😀 smile.png", "a\u0000b"];
+  for (const query of names) {
+    const msg: Message = { type: "SEARCH", query, limit: 3 };
+    assert.deepEqual(encodeMessageFrame(msg), encodeFrame(encodeMessage(msg)), query);
+  }
+  for (const msg of SAMPLES) {
+    assert.deepEqual(encodeMessageFrame(msg), encodeFrame(encodeMessage(msg)));
+  }
 });
 
 Deno.test("a HELLO frame decodes from its exact bytes", () => {

@@ -67,3 +67,21 @@ Deno.test("a failed write rejects its own send; later sends still run in order",
   sender.close();
   receiver.close();
 });
+
+Deno.test("a message over the connection's frame limit is refused and nothing is sent", async () => {
+  const [a, b] = pipePair();
+  let writes = 0;
+  const counted: ByteStream = {
+    read: (p) => a.read(p),
+    write: (p) => (writes++, a.write(p)),
+    close: () => a.close(),
+  };
+  const sender = new MessageConnection(counted, { maxFrameBytes: 64 });
+  const receiver = new MessageConnection(b);
+  await rejects(sender.send({ type: "SEARCH", query: "x".repeat(100) }), RangeError);
+  equal(writes, 0);
+  await sender.send({ type: "SEARCH", query: "fits" });
+  deepEqual(await receiver.receive(5_000), { type: "SEARCH", query: "fits" });
+  sender.close();
+  receiver.close();
+});
