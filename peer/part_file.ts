@@ -44,6 +44,8 @@ export class PartFile {
   readonly resumedChunks: number;
   readonly #done: Uint8Array;
   readonly #file: Deno.FsFile;
+  /** Where the file's offset is (NaN when unknown): sequential writes need no seek. */
+  #position = NaN;
   #writing: Promise<unknown> = Promise.resolve();
   #whole: Hash | BackgroundHash;
   #cursor = 0;
@@ -140,8 +142,12 @@ export class PartFile {
   async writeChunk(i: number, bytes: Uint8Array): Promise<void> {
     const { offset } = chunkRange(i, this.target.size, this.target.chunkSize);
     const write = this.#writing.then(async () => {
-      await this.#file.seek(offset, Deno.SeekMode.Start);
-      for (let off = 0; off < bytes.length;) off += await this.#file.write(bytes.subarray(off));
+      if (this.#position !== offset) await this.#seek(offset);
+      for (let off = 0; off < bytes.length;) {
+        this.#position = NaN; // until this write is done
+        off += await this.#file.write(bytes.subarray(off));
+        this.#position = offset + off;
+      }
     });
     this.#writing = write.catch(() => {});
     await write;
@@ -238,13 +244,20 @@ export class PartFile {
     const { offset, length } = chunkRange(i, this.target.size, this.target.chunkSize);
     const out = new Uint8Array(length);
     await this.#writing;
-    await this.#file.seek(offset, Deno.SeekMode.Start);
+    await this.#seek(offset);
+    this.#position = NaN;
     for (let off = 0; off < length;) {
       const n = await this.#file.read(out.subarray(off));
       if (n === null) break;
       off += n;
     }
     return out;
+  }
+
+  async #seek(offset: number): Promise<void> {
+    this.#position = NaN;
+    await this.#file.seek(offset, Deno.SeekMode.Start);
+    this.#position = offset;
   }
 }
 
