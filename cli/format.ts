@@ -22,14 +22,17 @@ export function formatResults(results: SearchResult[]): string[] {
   });
 }
 
-/** Table of holders: Peer ID, host:port, shared at, ping, name; `selfId` is marked "(you)". */
+/**
+ * Table of holders: Peer ID, host:port, shared at, ping, name; `selfId` is
+ * marked "(you)", and a holder that is still downloading the file says so.
+ */
 export function formatHolders(peers: Holder[], selfId = 0): string[] {
   const rows = peers.map((p) => [
     p.id === selfId ? `${p.id} (you)` : String(p.id),
     `${p.host}:${p.port}`,
     shortTime(p.sharedAt),
     p.rttMs === undefined ? "?" : `${p.rttMs} ms`,
-    p.name,
+    p.partial ? `${p.name} (still downloading: some chunks)` : p.name,
   ]);
   const head = ["Peer ID", "Address", "Shared at (UTC)", "Ping", "Name"];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));

@@ -15,6 +15,7 @@ import { osErrorText } from "../shared/text.ts";
 import type { Holder, SearchResult } from "../shared/protocol.ts";
 import { dial } from "./dial.ts";
 import { PartFile } from "./part_file.ts";
+import type { PartialSource } from "./share_folder.ts";
 import { fetchChunks, LocalWriteError, SwarmError } from "./swarm.ts";
 
 export { LocalWriteError };
@@ -43,6 +44,21 @@ export interface DownloadOptions {
   onProgress?: (p: DownloadProgress) => void;
   /** One-line notes: resuming, a holder dropped. */
   onNote?: (line: string) => void;
+  /**
+   * Called once the chunk list is known and before chunks are fetched, with
+   * the download as a source of its verified chunks (for sharing it while it
+   * runs). It stops covering anything when the download ends.
+   */
+  onPartial?: (source: PartialDownload) => void;
+}
+
+/** A download in progress as a source of its verified chunks. */
+export interface PartialDownload extends PartialSource {
+  /** The name the file gets when done (before numbering). */
+  name: string;
+  /** The `.part` file the chunks are in. */
+  partPath: string;
+  chunkHashes: string[];
 }
 
 /** A finished, verified download. */
@@ -98,6 +114,16 @@ export async function downloadFile(
         }.`,
       );
     }
+    if (part.hashes && options.onPartial) {
+      const p = part;
+      options.onPartial({
+        name,
+        partPath: p.partPath,
+        chunkHashes: p.hashes!,
+        covers: (offset, length) => p.covers(offset, length),
+        have: () => p.haveBitmap(),
+      });
+    }
     const resumedBytes = part.doneBytes;
     let received = resumedBytes;
     const swarm = {
@@ -150,7 +176,8 @@ function pickHolders(file: SearchResult, options: DownloadOptions): Holder[] {
         : `Peer ${options.peerId} does not hold ${file.name}`,
     );
   }
-  const rtt = (h: Holder) => h.rttMs ?? Number.MAX_SAFE_INTEGER;
+  // Complete holders first, then those still downloading; fastest first within each.
+  const rtt = (h: Holder) => (h.partial ? 1e9 : 0) + (h.rttMs ?? 1e8);
   return [...holders].sort((a, b) => rtt(a) - rtt(b)).slice(0, options.maxSources ?? 8);
 }
 

@@ -79,6 +79,7 @@ export function startFileServer(
                 size: f.size,
                 chunkSize: f.chunkSize,
                 hashes: f.chunkHashes,
+                ...(f.part ? { have: f.part.have() } : {}),
               }
               : errorMessage("NOT_FOUND", `No file with SHA-256 ${msg.sha256} is shared here`),
           );
@@ -196,6 +197,15 @@ async function onDownload(
     throw new ProtocolError("BAD_MESSAGE", `Offset ${offset} is past the end (${size} bytes)`);
   }
   const length = Math.min(msg.length ?? size - offset, size - offset);
+  if (shared.part && length > 0 && !shared.part.covers(offset, length)) {
+    await conn.send(
+      errorMessage(
+        "NOT_FOUND",
+        `Bytes ${offset}+${length} of ${msg.sha256} are not all here yet (this peer is still downloading it)`,
+      ),
+    );
+    return;
+  }
   await conn.send({ type: "FILE", status: "ok", size: length, offset, total: size });
   if (open.position !== offset) await open.file.seek(offset, Deno.SeekMode.Start);
   open.position = offset + length;

@@ -8,7 +8,7 @@
  */
 import { createHash, type Hash } from "node:crypto";
 import { join } from "node:path";
-import { chunkCount, chunkRange } from "../shared/chunks.ts";
+import { chunkCount, chunkRange, decodeChunkBitmap, encodeChunkBitmap } from "../shared/chunks.ts";
 import { BackgroundHash } from "./background_hash.ts";
 
 /** What identifies the file being downloaded. */
@@ -68,7 +68,7 @@ export class PartFile {
     this.#file = file;
     this.hashes = state?.hashes ?? null;
     this.#done = state
-      ? fromBase64(state.done, this.count)
+      ? decodeChunkBitmap(state.done, this.count)
       : new Uint8Array(Math.ceil(this.count / 8));
     for (let i = 0; i < this.count; i++) if (this.isDone(i)) this.#doneCount++;
     this.resumedChunks = this.#doneCount;
@@ -106,6 +106,20 @@ export class PartFile {
   /** Whether chunk `i` is verified and written. */
   isDone(i: number): boolean {
     return (this.#done[i >> 3] & (1 << (i & 7))) !== 0;
+  }
+
+  /** The verified chunks as a chunk bitmap in base64 (CHUNK_LIST's `have`). */
+  haveBitmap(): string {
+    return encodeChunkBitmap(this.#done);
+  }
+
+  /** Whether every chunk that bytes `offset` … `offset + length` touch is verified and written. */
+  covers(offset: number, length: number): boolean {
+    if (this.#closed || length <= 0 || offset + length > this.target.size) return false;
+    const first = Math.floor(offset / this.target.chunkSize);
+    const last = Math.floor((offset + length - 1) / this.target.chunkSize);
+    for (let i = first; i <= last; i++) if (!this.isDone(i)) return false;
+    return true;
   }
 
   /** Verified chunks so far. */
@@ -169,7 +183,7 @@ export class PartFile {
       size: this.target.size,
       chunkSize: this.target.chunkSize,
       hashes: this.hashes,
-      done: toBase64(this.#done),
+      done: encodeChunkBitmap(this.#done),
     };
     const tmp = `${this.statePath}.tmp`;
     await Deno.writeTextFile(tmp, JSON.stringify(state));
@@ -270,19 +284,4 @@ async function readState(path: string): Promise<State | null> {
   } catch {
     return null;
   }
-}
-
-function toBase64(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s);
-}
-
-function fromBase64(text: string, count: number): Uint8Array {
-  const out = new Uint8Array(Math.ceil(count / 8));
-  try {
-    const raw = atob(text);
-    for (let i = 0; i < Math.min(raw.length, out.length); i++) out[i] = raw.charCodeAt(i);
-  } catch { /* damaged state: start over */ }
-  return out;
 }

@@ -9,7 +9,12 @@ import { chunkRoot } from "../shared/chunks.ts";
 import { fileType } from "../shared/file_names.ts";
 import type { SearchResult } from "../shared/protocol.ts";
 import { plural } from "../shared/text.ts";
-import { downloadFile, type DownloadOptions, type DownloadResult } from "./downloader.ts";
+import {
+  downloadFile,
+  type DownloadOptions,
+  type DownloadResult,
+  type PartialDownload,
+} from "./downloader.ts";
 import { type FileServer, startFileServer } from "./file_server.ts";
 import { hashFileChunks } from "./file_hasher.ts";
 import type { ResultPage, ServerAddress } from "./index_client.ts";
@@ -153,13 +158,44 @@ export class Peer {
     const source = options.peerId === undefined && others.length > 0
       ? { ...file, peers: others }
       : file;
-    const done = await downloadFile(source, {
-      timeoutMs: this.#options.timeoutMs,
-      secret: this.#options.secret,
-      ...options,
-      outDir: options.outDir ?? this.outDir,
-    });
-    if (this.#fileServer) await this.#reshare(done.path, file).catch(() => {});
+    // When sharing, the download is shared while it runs: its verified chunks are served.
+    let partial: SharedFile | null = null;
+    let registered: Promise<void> = Promise.resolve();
+    const onPartial = this.#fileServer && file.chunkSize && file.chunkRoot
+      ? (src: PartialDownload) => {
+        partial = this.#shares.addDownloaded({
+          baseName: src.name,
+          path: src.partPath,
+          type: fileType(src.name),
+          size: file.size,
+          mtime: Date.now(),
+          sha256: file.sha256,
+          description: file.description,
+          chunkSize: file.chunkSize!,
+          chunkRoot: file.chunkRoot!,
+          chunkHashes: src.chunkHashes,
+          part: src,
+        });
+        registered = this.#register([partial]);
+      }
+      : undefined;
+    let done: DownloadResult;
+    try {
+      done = await downloadFile(source, {
+        timeoutMs: this.#options.timeoutMs,
+        secret: this.#options.secret,
+        onPartial,
+        ...options,
+        outDir: options.outDir ?? this.outDir,
+      });
+    } catch (err) {
+      await this.#unsharePartial(partial, registered);
+      throw err;
+    }
+    if (this.#fileServer) {
+      const shared = await this.#reshare(done.path, file, partial).catch(() => null);
+      if (!shared) await this.#unsharePartial(partial, registered);
+    }
     return done;
   }
 
@@ -171,12 +207,35 @@ export class Peer {
     await Promise.all([this.#index.close(), this.#fileServer?.close()]);
   }
 
-  async #reshare(path: string, file: SearchResult): Promise<void> {
+  /** Registers files with the index now, when connected (errors only logged). */
+  async #register(files: SharedFile[]): Promise<void> {
+    if (!this.#index.connected) return;
+    await this.#index.client.register(files.map(toRecord)).catch((err) =>
+      this.#options.log?.(`Could not register ${files[0]?.name}: ${(err as Error).message}`)
+    );
+  }
+
+  /** Stops sharing a download that ended without a finished file to share. */
+  async #unsharePartial(partial: SharedFile | null, registered: Promise<void>): Promise<void> {
+    if (!partial) return;
+    this.#shares.removeDownloaded(partial.name);
+    await registered;
+    if (this.#index.connected) await this.#index.client.unregister([partial.name]).catch(() => {});
+  }
+
+  /**
+   * Shares a finished download (in the place of its partial share, if any).
+   * Returns the entry, or null when the file on disk is not the one searched for.
+   */
+  async #reshare(
+    path: string,
+    file: SearchResult,
+    partial: SharedFile | null,
+  ): Promise<SharedFile | null> {
     const info = await Deno.stat(path);
     const hashes = await hashFileChunks(path); // from the page cache: cheap, and proves what is on disk
-    if (hashes.sha256 !== file.sha256) return;
-    const entry = this.#shares.addDownloaded({
-      baseName: basename(path),
+    if (hashes.sha256 !== file.sha256) return null;
+    const fields = {
       path,
       type: fileType(path),
       size: info.size,
@@ -186,9 +245,13 @@ export class Peer {
       chunkSize: hashes.chunkSize,
       chunkRoot: chunkRoot(hashes.chunkHashes),
       chunkHashes: hashes.chunkHashes,
-    });
+    };
+    const entry = partial
+      ? this.#shares.replaceDownloaded(partial.name, fields)
+      : this.#shares.addDownloaded({ ...fields, baseName: basename(path) });
     if (this.#index.connected) await this.#index.client.register([toRecord(entry)]);
     this.#options.log?.(`Sharing ${entry.name} as a new source.`);
+    return entry;
   }
 
   async #rescan(): Promise<void> {

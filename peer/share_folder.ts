@@ -20,6 +20,16 @@ export interface SharedFile extends FileRecord {
   chunkSize: number;
   chunkRoot: string;
   chunkHashes: string[];
+  /** Set while the file is a download in progress: only its verified chunks are served. */
+  part?: PartialSource;
+}
+
+/** A download in progress, shared while it runs. */
+export interface PartialSource {
+  /** Whether every chunk that bytes `offset` … `offset + length` touch is verified. */
+  covers(offset: number, length: number): boolean;
+  /** The verified chunks, as CHUNK_LIST's `have`. */
+  have(): string;
 }
 
 /** What a scan found. */
@@ -200,5 +210,6 @@ export function toRecord(f: SharedFile): FileRecord {
     description: f.description,
     chunkSize: f.chunkSize,
     chunkRoot: f.chunkRoot,
+    ...(f.part ? { partial: true } : {}),
   };
 }

@@ -28,12 +28,17 @@ export class ShareSet {
     return this.files.map(toRecord);
   }
 
-  /** A shared file with this content hash, if any. */
+  /** A shared file with this content hash, if any: a complete one rather than a partial one. */
   lookup(sha256: string): SharedFile | undefined {
     const names = this.#bySha.get(sha256);
     if (!names) return undefined;
-    for (const n of names) return this.#byName.get(n);
-    return undefined;
+    let partial: SharedFile | undefined;
+    for (const n of names) {
+      const f = this.#byName.get(n)!;
+      if (!f.part) return f;
+      partial ??= f;
+    }
+    return partial;
   }
 
   /** Replaces the folder's files with a new scan; returns what to register and unregister. */
@@ -61,7 +66,25 @@ export class ShareSet {
     return { changed, removed };
   }
 
-  /** Shares a completed download as `downloads/NAME` (numbered if taken). Returns the entry. */
+  /** Puts `file` in the place of the download shared as `name` (a partial one that finished). */
+  replaceDownloaded(name: string, file: Omit<SharedFile, "name">): SharedFile {
+    this.#remove(name);
+    const entry: SharedFile = { ...file, name };
+    this.#add(entry);
+    this.#downloaded.add(name);
+    return entry;
+  }
+
+  /** Stops sharing a download (a partial one that ended). */
+  removeDownloaded(name: string): void {
+    if (!this.#downloaded.delete(name)) return;
+    this.#remove(name);
+  }
+
+  /**
+   * Shares a download as `downloads/NAME` (numbered if taken), complete or,
+   * with `part`, still in progress. Returns the entry.
+   */
   addDownloaded(file: Omit<SharedFile, "name"> & { baseName: string }): SharedFile {
     const { baseName, ...rest } = file;
     let name = `downloads/${baseName}`;

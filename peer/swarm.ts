@@ -6,8 +6,9 @@
  * @module
  */
 import { createHash } from "node:crypto";
-import { chunkRange } from "../shared/chunks.ts";
+import { chunkRange, decodeChunkBitmap, hasChunk } from "../shared/chunks.ts";
 import { MessageConnection } from "../shared/connection.ts";
+import { RemoteError } from "../shared/errors.ts";
 import { sayHello } from "../shared/handshake.ts";
 import { osErrorText } from "../shared/text.ts";
 import type { Holder } from "../shared/protocol.ts";
@@ -25,6 +26,11 @@ export interface SwarmOptions {
   /** Called when a holder is dropped. */
   onDrop?: (holder: Holder, reason: string) => void;
 }
+
+/** How often a holder that is still downloading is asked again which chunks it has, when it has none we want. */
+const HAVE_REFRESH_MS = 1000;
+/** Refusals in a row after which a holder still downloading is dropped. */
+const MAX_PARTIAL_REFUSALS = 20;
 
 /** Writing to disk failed: no holder can help. */
 export class LocalWriteError extends Error {
@@ -71,18 +77,32 @@ export async function fetchChunks(
     const writes: Promise<void>[] = [];
     let conn: MessageConnection | undefined;
     let busyWaits = 0;
+    let refusals = 0;
     let counted = false;
     try {
       conn = new MessageConnection(await dial(holder.host, holder.port, options.timeoutMs));
       await sayHello(conn, { port: 0 }, { secret: options.secret, timeoutMs: options.timeoutMs });
+      // A holder still downloading the file serves only the chunks it has (null: all).
+      const c = conn;
+      const askHave = async (): Promise<Uint8Array | null> => {
+        await c.send({ type: "CHUNKS", sha256 });
+        const list = await c.expect(["CHUNK_LIST"], options.timeoutMs);
+        if (list.sha256 !== sha256) throw new Error(`sent the chunk list of ${list.sha256}`);
+        return list.have === undefined ? null : decodeChunkBitmap(list.have, part.count);
+      };
+      let have = holder.partial ? await askHave() : null;
+      const wanted = (i: number | undefined) =>
+        i !== undefined && (have === null || hasChunk(have, i));
       active++;
       counted = true;
       for (;;) {
         if (localError) return;
         while (inFlight.length < pipeline && queue.length > 0) {
-          const run = [queue.shift()!];
-          while (run.length < span && queue[0] === run[run.length - 1] + 1) {
-            run.push(queue.shift()!);
+          const at = have === null ? 0 : queue.findIndex(wanted);
+          if (at < 0) break;
+          const run = queue.splice(at, 1);
+          while (run.length < span && queue[at] === run[run.length - 1] + 1 && wanted(queue[at])) {
+            run.push(...queue.splice(at, 1));
           }
           const offset = chunkRange(run[0], size, chunkSize).offset;
           const last = chunkRange(run[run.length - 1], size, chunkSize);
@@ -100,13 +120,34 @@ export async function fetchChunks(
             continue; // that yielded: look at the queue again before waiting
           }
           if (localError || part.doneCount === part.count) return;
+          if (queue.length > 0 && have !== null) {
+            // This holder has none of the chunks still wanted: ask again after a while.
+            await raceDelay(changed, HAVE_REFRESH_MS);
+            if (localError || part.doneCount === part.count) return;
+            have = await askHave();
+            continue;
+          }
           if (queue.length > 0) continue;
           // Nothing left to ask for: wait until another worker hands chunks back or all are done.
           // The check above and this wait run without yielding, so no notify() is missed.
           await changed;
           continue;
         }
-        const reply = await conn.expect(["FILE", "BUSY"], options.timeoutMs);
+        let reply;
+        try {
+          reply = await conn.expect(["FILE", "BUSY"], options.timeoutMs);
+        } catch (err) {
+          // A holder still downloading refuses bytes while it moves its .part file to the
+          // finished name: those chunks go back to the queue, and it is asked again later.
+          const notHere = err instanceof RemoteError && err.code === "NOT_FOUND";
+          if (!holder.partial || !notHere || ++refusals > MAX_PARTIAL_REFUSALS) throw err;
+          queue.unshift(...inFlight.shift()!);
+          queue.sort((a, b) => a - b);
+          notify();
+          have = new Uint8Array(0); // nothing until asked again
+          continue;
+        }
+        refusals = 0;
         const run = inFlight[0]; // stays in flight (and goes back to the queue on failure) until written
         if (reply.type === "BUSY") {
           inFlight.shift();

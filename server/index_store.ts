@@ -373,6 +373,7 @@ export class IndexStore {
       name: this.#records[id]!.name,
     };
     if (p.rttMs !== undefined) holder.rttMs = p.rttMs;
+    if (this.#records[id]!.partial === true) holder.partial = true;
     return holder;
   }
 

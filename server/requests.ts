@@ -106,6 +106,12 @@ function checkRecord(f: FileRecord, limits: SessionLimits): void {
   if (f.type.length > 64) {
     throw new ProtocolError("LIMIT", `Type of ${f.name} is longer than 64 characters`);
   }
+  if (f.partial && (f.chunkSize === undefined || f.chunkRoot === undefined)) {
+    throw new ProtocolError(
+      "BAD_MESSAGE",
+      `${f.name} is partial but has no chunk list to say which chunks are there`,
+    );
+  }
 }
 
 function onSearch(msg: MessageOf<"SEARCH">, ctx: RequestContext): Message {

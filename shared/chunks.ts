@@ -54,6 +54,34 @@ export function chunkListMatches(
     chunkRoot(list.hashes) === expected.chunkRoot;
 }
 
+/**
+ * The chunks of a file a holder has, as sent in CHUNK_LIST's `have`: bit `i`
+ * (bit `i % 8` of byte `i >> 3`, least significant first) set for chunk `i`,
+ * in base64.
+ */
+export function encodeChunkBitmap(bits: Uint8Array): string {
+  let s = "";
+  for (const b of bits) s += String.fromCharCode(b);
+  return btoa(s);
+}
+
+/** Reads a chunk bitmap for `count` chunks; bad base64 gives no chunks, extra bytes are ignored. */
+export function decodeChunkBitmap(text: string, count: number): Uint8Array {
+  const out = new Uint8Array(Math.ceil(count / 8));
+  try {
+    const raw = atob(text);
+    for (let i = 0; i < Math.min(raw.length, out.length); i++) out[i] = raw.charCodeAt(i);
+  } catch { /* not base64: nothing */ }
+  // Bits past the last chunk mean nothing.
+  if (count % 8 !== 0 && out.length > 0) out[out.length - 1] &= (1 << (count % 8)) - 1;
+  return out;
+}
+
+/** Whether chunk `i` is set in a chunk bitmap. */
+export function hasChunk(bits: Uint8Array, i: number): boolean {
+  return (bits[i >> 3] & (1 << (i & 7))) !== 0;
+}
+
 function hexToBytes(hex: string): Uint8Array {
   const out = new Uint8Array(hex.length >> 1);
   for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);

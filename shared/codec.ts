@@ -30,6 +30,7 @@ const FILE_RECORD: Spec = {
   description: "string",
   chunkSize: "uint?",
   chunkRoot: "sha256?",
+  partial: "boolean?",
 };
 const HOLDER: Spec = {
   id: "uint",
@@ -38,6 +39,7 @@ const HOLDER: Spec = {
   sharedAt: "string",
   name: "string",
   rttMs: "uint?",
+  partial: "boolean?",
 };
 
 const RESULT: Spec = { ...FILE_RECORD, peers: "holders" };
@@ -63,7 +65,14 @@ const SCHEMAS: Record<MessageType, Spec> = {
   DOWNLOAD: { sha256: "sha256", offset: "uint?", length: "uint?" },
   FILE: { status: "ok", size: "uint", offset: "uint", total: "uint" },
   CHUNKS: { sha256: "sha256" },
-  CHUNK_LIST: { status: "ok", sha256: "sha256", size: "uint", chunkSize: "uint", hashes: "hashes" },
+  CHUNK_LIST: {
+    status: "ok",
+    sha256: "sha256",
+    size: "uint",
+    chunkSize: "uint",
+    hashes: "hashes",
+    have: "string?",
+  },
   BUSY: { status: "string", position: "uint" },
   ERROR: { status: "string", code: "string", message: "string" },
 };

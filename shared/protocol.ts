@@ -48,6 +48,11 @@ export interface FileRecord {
   chunkSize?: number;
   /** SHA-256 over the concatenated 32-byte chunk hashes, hex. */
   chunkRoot?: string;
+  /**
+   * True while the holder has only some chunks (a download in progress, with
+   * chunkSize and chunkRoot given); CHUNKS tells which. Absent otherwise.
+   */
+  partial?: boolean;
 }
 
 /** One holder of a file, as the index server reports it. */
@@ -62,6 +67,8 @@ export interface Holder {
   name: string;
   /** Round-trip time between the index server and this holder (last heartbeat), in ms. */
   rttMs?: number;
+  /** True when this holder has only some chunks yet (see FileRecord.partial). */
+  partial?: boolean;
 }
 
 /** One distinct file (by content hash) and every peer that holds it. */
@@ -215,6 +222,11 @@ export interface ChunkListMessage {
   chunkSize: number;
   /** SHA-256 of each chunk, hex, in order. */
   hashes: string[];
+  /**
+   * Only from a holder that has some chunks yet: those it has, as a chunk
+   * bitmap in base64 (see shared/chunks.ts). It may ask for no other bytes.
+   */
+  have?: string;
 }
 /** Answer to DOWNLOAD when every upload slot is taken; ask again later. */
 export interface BusyMessage {

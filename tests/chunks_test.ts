@@ -12,6 +12,9 @@ import {
   chunkRange,
   chunkRoot,
   chunkSizeFor,
+  decodeChunkBitmap,
+  encodeChunkBitmap,
+  hasChunk,
   MIN_CHUNK_SIZE,
 } from "../shared/chunks.ts";
 import { randomBytes, tempDir } from "./_helpers.ts";
@@ -128,4 +131,22 @@ Deno.test("upload slots are granted first come, first served, with queue positio
   slots.release("d");
   assert.equal(slots.waiting, 0);
   assert.equal(slots.inUse, 2);
+});
+
+Deno.test("a chunk bitmap: bit i of byte i >> 3, least significant first, in base64", () => {
+  const bits = new Uint8Array([0b00000101, 0b10000000]); // chunks 0, 2 and 15
+  assert.equal(encodeChunkBitmap(bits), "BYA=");
+  const back = decodeChunkBitmap("BYA=", 16);
+  assert.deepEqual(back, bits);
+  assert.deepEqual([...Array(16).keys()].filter((i) => hasChunk(back, i)), [0, 2, 15]);
+});
+
+Deno.test("a chunk bitmap from the network is cut to the file's chunks; bad base64 means none", () => {
+  // 10 chunks: bits 10 … 15 of the second byte and a third byte mean nothing.
+  assert.deepEqual(
+    decodeChunkBitmap(encodeChunkBitmap(new Uint8Array([255, 255, 255])), 10),
+    new Uint8Array([255, 3]),
+  );
+  assert.deepEqual(decodeChunkBitmap("not base64!", 10), new Uint8Array(2));
+  assert.deepEqual(decodeChunkBitmap("", 3), new Uint8Array(1));
 });
