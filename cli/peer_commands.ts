@@ -310,9 +310,10 @@ function printResults(results: SearchResult[]): void {
   results.forEach((r, i) => {
     console.log(lines[i]);
     for (const p of r.peers) {
-      const rtt = p.rttMs === undefined ? "" : `  ping ${p.rttMs} ms`;
+      const notes = (p.rttMs === undefined ? "" : `  ping ${p.rttMs} ms`) +
+        (p.partial ? "  (still downloading: some chunks)" : "");
       console.log(
-        `       peer ${p.id}  ${p.host}:${p.port}  shared ${shortTime(p.sharedAt)} UTC${rtt}`,
+        `       peer ${p.id}  ${p.host}:${p.port}  shared ${shortTime(p.sharedAt)} UTC${notes}`,
       );
     }
   });
