@@ -41,6 +41,11 @@ export interface DownloadOptions {
   secret?: string;
   /** Most holders used at once (default 8, fastest first). */
   maxSources?: number;
+  /**
+   * Time a holder that is still downloading the file may go without any of
+   * the chunks this download lacks before it is dropped (default 60 s).
+   */
+  partialStallMs?: number;
   onProgress?: (p: DownloadProgress) => void;
   /** One-line notes: resuming, a holder dropped. */
   onNote?: (line: string) => void;
@@ -129,6 +134,7 @@ export async function downloadFile(
     const swarm = {
       timeoutMs,
       secret: options.secret,
+      partialStallMs: options.partialStallMs,
       onChunk: (sources: number) => {
         received = part.doneBytes;
         options.onProgress?.({ received, total: file.size, sources });

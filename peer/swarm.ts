@@ -25,12 +25,16 @@ export interface SwarmOptions {
   onChunk?: (sources: number) => void;
   /** Called when a holder is dropped. */
   onDrop?: (holder: Holder, reason: string) => void;
+  /** Time a holder still downloading may go without a chunk we want before it is dropped. */
+  partialStallMs?: number;
 }
 
 /** How often a holder that is still downloading is asked again which chunks it has, when it has none we want. */
 const HAVE_REFRESH_MS = 1000;
 /** Refusals in a row after which a holder still downloading is dropped. */
 const MAX_PARTIAL_REFUSALS = 20;
+/** A holder still downloading that has had none of the chunks wanted for this long is dropped. */
+const PARTIAL_STALL_MS = 60_000;
 
 /** Writing to disk failed: no holder can help. */
 export class LocalWriteError extends Error {
@@ -67,6 +71,7 @@ export async function fetchChunks(
   };
   const { size, chunkSize } = part.target;
   const pipeline = options.pipeline ?? 4;
+  const stallMs = options.partialStallMs ?? PARTIAL_STALL_MS;
   const verifyEach = part.hashes !== null && holders.length > 1;
 
   // With one source, ask for runs of chunks: fewer round trips, same per-chunk checks.
@@ -93,6 +98,7 @@ export async function fetchChunks(
       let have = holder.partial ? await askHave() : null;
       const wanted = (i: number | undefined) =>
         i !== undefined && (have === null || hasChunk(have, i));
+      let lastUseful = Date.now(); // when this holder last had a chunk we wanted
       active++;
       counted = true;
       for (;;) {
@@ -100,6 +106,7 @@ export async function fetchChunks(
         while (inFlight.length < pipeline && queue.length > 0) {
           const at = have === null ? 0 : queue.findIndex(wanted);
           if (at < 0) break;
+          lastUseful = Date.now();
           const run = queue.splice(at, 1);
           while (run.length < span && queue[at] === run[run.length - 1] + 1 && wanted(queue[at])) {
             run.push(...queue.splice(at, 1));
@@ -122,6 +129,13 @@ export async function fetchChunks(
           if (localError || part.doneCount === part.count) return;
           if (queue.length > 0 && have !== null) {
             // This holder has none of the chunks still wanted: ask again after a while.
+            if (Date.now() - lastUseful > stallMs) {
+              throw new Error(
+                `is still downloading and has had none of the missing chunks for ${
+                  Math.round(stallMs / 1000)
+                } s`,
+              );
+            }
             await raceDelay(changed, HAVE_REFRESH_MS);
             if (localError || part.doneCount === part.count) return;
             have = await askHave();

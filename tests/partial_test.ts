@@ -120,3 +120,50 @@ Deno.test("a download in progress is a source: another peer gets the whole file 
     await holder.close();
   }
 });
+
+Deno.test("a holder still downloading that stops getting chunks is dropped; what came is kept", async () => {
+  const content = randomBytes(3 * MiB, 43);
+  await using share = await tempDir({ "stuck.bin": content });
+  await using out = await tempDir();
+  const [file] = (await scanShare(share.path)).files;
+  // It has chunk 0 and never more.
+  const stuck: SharedFile = {
+    ...file,
+    part: { covers: (offset, length) => offset + length <= MiB, have: () => "AQ==" },
+  };
+  const fs = startFileServer((sha) => sha === file.sha256 ? stuck : undefined, {
+    hostname: "127.0.0.1",
+    port: 0,
+  });
+  try {
+    const { path: _path, chunkHashes: _hashes, part: _part, ...record } = stuck;
+    const result = {
+      ...record,
+      peers: [{
+        id: 9,
+        host: "127.0.0.1",
+        port: fs.addr.port,
+        sharedAt: new Date().toISOString(),
+        name: file.name,
+        partial: true,
+      }],
+    };
+    const notes: string[] = [];
+    const started = Date.now();
+    await assert.rejects(
+      downloadFile(result, {
+        outDir: out.path,
+        partialStallMs: 1_000,
+        onNote: (l) => notes.push(l),
+      }),
+      /still downloading and has had none of the missing chunks for 1 s/,
+    );
+    assert.ok(Date.now() - started < 10_000);
+    assert.ok(notes.some((l) => l.startsWith("Dropped peer 9")), notes.join("; "));
+    // The chunk it had stays verified in the .part file, for a later resume.
+    const state = JSON.parse(await Deno.readTextFile(`${out.path}/stuck.bin.part.json`));
+    assert.equal(state.done, "AQ==");
+  } finally {
+    await fs.close();
+  }
+});
