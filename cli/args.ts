@@ -2,17 +2,13 @@
  * Argument helpers shared by the subcommands.
  * @module
  */
+import { SwapmeetError } from "../shared/errors.ts";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
 import type { ServerAddress } from "../peer/index_client.ts";
 
 /** Bad command-line usage: printed as one line, exit code 2. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+export class UsageError extends SwapmeetError {}
 
 type Options = NonNullable<ParseArgsConfig["options"]>;
 

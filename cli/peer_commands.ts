@@ -7,7 +7,7 @@ import { IndexClient, type ServerAddress } from "../peer/index_client.ts";
 import { offerDescriptions, runPeerMenu } from "../peer/menu.ts";
 import { Peer } from "../peer/peer.ts";
 import { createProgress } from "../peer/progress.ts";
-import { NotFoundError } from "../shared/errors.ts";
+import { SwapmeetError } from "../shared/errors.ts";
 import { humanBytes, plural } from "../shared/text.ts";
 import type { SearchResult } from "../shared/protocol.ts";
 import {
@@ -205,7 +205,7 @@ export async function getCommand(args: string[]): Promise<number> {
 async function resolveTarget(client: IndexClient, target: string): Promise<SearchResult> {
   if (/^[0-9a-f]{64}$/i.test(target)) {
     const found = await client.locate(target.toLowerCase());
-    if (!found) throw new NotFoundError(`No peer holds a file with SHA-256 ${target}`);
+    if (!found) throw new SwapmeetError(`No peer holds a file with SHA-256 ${target}`);
     return found;
   }
   const { results } = await client.search(target, 1000);
@@ -218,9 +218,9 @@ async function resolveTarget(client: IndexClient, target: string): Promise<Searc
   const candidates = exact.length > 0 ? exact : results;
   if (candidates.length === 1) return candidates[0];
   if (candidates.length === 0) {
-    throw new NotFoundError(`No file named "${target}" is on the network`);
+    throw new SwapmeetError(`No file named "${target}" is on the network`);
   }
-  throw new NotFoundError(
+  throw new SwapmeetError(
     `${candidates.length} different files match "${target}"; give one's SHA-256:\n` +
       formatResults(candidates.slice(0, 20)).map((l, i) => `${l}  ${candidates[i].sha256}`).join(
         "\n",

@@ -8,17 +8,15 @@
 import { join, resolve } from "node:path";
 import { chunkListMatches, chunkSizeFor } from "../shared/chunks.ts";
 import { MessageConnection } from "../shared/connection.ts";
-import { NotFoundError } from "../shared/errors.ts";
+import { LocalWriteError, SwapmeetError } from "../shared/errors.ts";
 import { numberedName, safeFileName } from "../shared/file_names.ts";
 import { sayHello } from "../shared/handshake.ts";
 import { osErrorText } from "../shared/text.ts";
 import type { Holder, SearchResult } from "../shared/protocol.ts";
-import { dial } from "./dial.ts";
+import { dial } from "../net/dial.ts";
 import { PartFile } from "./part_file.ts";
 import type { PartialSource } from "./share_folder.ts";
-import { fetchChunks, LocalWriteError, SwarmError } from "./swarm.ts";
-
-export { LocalWriteError };
+import { fetchChunks } from "./swarm.ts";
 
 /** Progress of one download, reported after each verified chunk. */
 export interface DownloadProgress {
@@ -78,10 +76,9 @@ export interface DownloadResult {
 }
 
 /** The download failed with every holder it tried. */
-export class DownloadError extends Error {
+export class DownloadError extends SwapmeetError {
   constructor(message: string) {
     super(message);
-    this.name = "DownloadError";
   }
 }
 
@@ -176,7 +173,7 @@ function pickHolders(file: SearchResult, options: DownloadOptions): Holder[] {
     ? file.peers
     : file.peers.filter((p) => p.id === options.peerId);
   if (holders.length === 0) {
-    throw new NotFoundError(
+    throw new SwapmeetError(
       options.peerId === undefined
         ? `Nobody holds ${file.name} any more`
         : `Peer ${options.peerId} does not hold ${file.name}`,
@@ -219,7 +216,7 @@ async function fetchChunkList(
       conn?.close();
     }
   }
-  throw new SwarmError(failures.join("; "));
+  throw new SwapmeetError(failures.join("; "));
 }
 
 /** Without a chunk list only the whole file can be checked: one holder at a time. */
@@ -241,7 +238,7 @@ async function fetchFromOneAtATime(
       failures.push((err as Error).message);
     }
   }
-  throw new SwarmError(failures.join("; "));
+  throw new SwapmeetError(failures.join("; "));
 }
 
 /**

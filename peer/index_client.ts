@@ -5,8 +5,9 @@
  * @module
  */
 import { encodeMessage } from "../shared/codec.ts";
+import { withDeadline } from "../shared/deadline.ts";
 import { sayHello } from "../shared/handshake.ts";
-import { dial } from "./dial.ts";
+import { dial } from "../net/dial.ts";
 import { MessageConnection } from "../shared/connection.ts";
 import {
   ConnectionClosedError,
@@ -178,26 +179,16 @@ export class IndexClient {
     if (this.#conn.closed) {
       return Promise.reject(new ConnectionClosedError("Not connected to the index server"));
     }
-    return new Promise<MessageOf<T>>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        reject(
-          new TimeoutError(`The index server did not answer ${msg.type} within ${timeoutMs} ms`),
-        );
-        this.close(); // replies would now be out of step
-      }, timeoutMs);
-      this.#pending.push({
-        types,
-        resolve: (m) => {
-          clearTimeout(timer);
-          resolve(m as MessageOf<T>);
-        },
-        reject: (e) => {
-          clearTimeout(timer);
-          reject(e);
-        },
-      });
+    const reply = new Promise<Message>((resolve, reject) => {
+      this.#pending.push({ types, resolve, reject });
       this.#conn.send(msg).catch((e) => this.#failAll(e));
     });
+    return withDeadline(
+      reply,
+      timeoutMs,
+      `The index server did not answer ${msg.type} within ${timeoutMs} ms`,
+      () => this.close(), // replies would now be out of step
+    ) as Promise<MessageOf<T>>;
   }
 
   async #readLoop(): Promise<CloseReason> {

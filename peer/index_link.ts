@@ -5,6 +5,7 @@
  * depend on it and keep running meanwhile.
  * @module
  */
+import { delay } from "../shared/deadline.ts";
 import { ConnectionClosedError } from "../shared/errors.ts";
 import type { FileRecord } from "../shared/protocol.ts";
 import { plural } from "../shared/text.ts";
@@ -18,16 +19,6 @@ export interface IndexLinkOptions extends IndexClientOptions {
   backoffMaxMs?: number;
   /** Where status lines go (lost, reconnecting, back). */
   log?: (line: string) => void;
-}
-
-/** The index server is away; the link is trying to reconnect. */
-export class NotConnectedError extends ConnectionClosedError {
-  constructor(
-    message = "Not connected to the index server (it went away; reconnecting in the background)",
-  ) {
-    super(message);
-    this.name = "NotConnectedError";
-  }
 }
 
 /** Jittered exponential backoff: initial·2^attempt capped at max, times 0.8 to 1.2. */
@@ -101,9 +92,13 @@ export class IndexLink {
     return this.#client?.peerId ?? 0;
   }
 
-  /** The current connection; throws NotConnectedError while the server is away. */
+  /** The current connection; throws ConnectionClosedError while the server is away. */
   get client(): IndexClient {
-    if (!this.#client) throw new NotConnectedError();
+    if (!this.#client) {
+      throw new ConnectionClosedError(
+        "Not connected to the index server (it went away; reconnecting in the background)",
+      );
+    }
     return this.#client;
   }
 
@@ -161,13 +156,7 @@ export class IndexLink {
   }
 
   #sleep(ms: number): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(done, ms);
-      function done() {
-        clearTimeout(timer);
-        resolve();
-      }
-      this.#wake = done;
-    });
+    const woken = new Promise<void>((resolve) => this.#wake = resolve);
+    return delay(ms, woken);
   }
 }

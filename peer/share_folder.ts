@@ -4,6 +4,7 @@
  * @module
  */
 import { join, relative, resolve, sep } from "node:path";
+import { SwapmeetError } from "../shared/errors.ts";
 import { fileType, isValidSharedName } from "../shared/file_names.ts";
 import { chunkRoot } from "../shared/chunks.ts";
 import type { FileRecord } from "../shared/protocol.ts";
@@ -41,14 +42,6 @@ export interface ShareScan {
   hashed: number;
 }
 
-/** The share folder cannot be used (missing, not a folder, bad files.json). */
-export class ShareFolderError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "ShareFolderError";
-  }
-}
-
 /** Checks that `dir` is a folder and returns its absolute real path. */
 export async function openShareFolder(dir: string): Promise<string> {
   const abs = resolve(dir);
@@ -57,12 +50,12 @@ export async function openShareFolder(dir: string): Promise<string> {
     info = await Deno.stat(abs);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) {
-      throw new ShareFolderError(`Cannot open share folder: ${abs} does not exist`);
+      throw new SwapmeetError(`Cannot open share folder: ${abs} does not exist`);
     }
-    throw new ShareFolderError(`Cannot open share folder: ${abs}: ${(err as Error).message}`);
+    throw new SwapmeetError(`Cannot open share folder: ${abs}: ${(err as Error).message}`);
   }
   if (!info.isDirectory) {
-    throw new ShareFolderError(`Cannot open share folder: ${abs} is not a folder`);
+    throw new SwapmeetError(`Cannot open share folder: ${abs} is not a folder`);
   }
   return await Deno.realPath(abs);
 }
@@ -75,13 +68,13 @@ export async function readDescriptions(root: string): Promise<Map<string, string
     text = await Deno.readTextFile(path);
   } catch (err) {
     if (err instanceof Deno.errors.NotFound) return new Map();
-    throw new ShareFolderError(`Cannot read ${path}: ${(err as Error).message}`);
+    throw new SwapmeetError(`Cannot read ${path}: ${(err as Error).message}`);
   }
   let list: unknown;
   try {
     list = JSON.parse(text);
   } catch {
-    throw new ShareFolderError(`${path} is not valid JSON`);
+    throw new SwapmeetError(`${path} is not valid JSON`);
   }
   const entries = Array.isArray(list) ? list : [];
   const map = new Map<string, string>();
@@ -90,12 +83,12 @@ export async function readDescriptions(root: string): Promise<Map<string, string
       typeof e?.name !== "string" ||
       (e.description !== undefined && typeof e.description !== "string")
     ) {
-      throw new ShareFolderError(`${path} must be a list of {"name": "...", "description": "..."}`);
+      throw new SwapmeetError(`${path} must be a list of {"name": "...", "description": "..."}`);
     }
     map.set(e.name, e.description ?? "");
   }
   if (!Array.isArray(list)) {
-    throw new ShareFolderError(`${path} must be a list of {"name": "...", "description": "..."}`);
+    throw new SwapmeetError(`${path} must be a list of {"name": "...", "description": "..."}`);
   }
   return map;
 }

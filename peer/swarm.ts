@@ -8,11 +8,12 @@
 import { createHash } from "node:crypto";
 import { chunkRange, decodeChunkBitmap, hasChunk } from "../shared/chunks.ts";
 import { MessageConnection } from "../shared/connection.ts";
-import { RemoteError } from "../shared/errors.ts";
+import { delay } from "../shared/deadline.ts";
+import { LocalWriteError, RemoteError, SwapmeetError } from "../shared/errors.ts";
 import { sayHello } from "../shared/handshake.ts";
 import { osErrorText } from "../shared/text.ts";
 import type { Holder } from "../shared/protocol.ts";
-import { dial } from "./dial.ts";
+import { dial } from "../net/dial.ts";
 import type { PartFile } from "./part_file.ts";
 
 /** Options for fetchChunks. */
@@ -35,17 +36,6 @@ const HAVE_REFRESH_MS = 1000;
 const MAX_PARTIAL_REFUSALS = 20;
 /** A holder still downloading that has had none of the chunks wanted for this long is dropped. */
 const PARTIAL_STALL_MS = 60_000;
-
-/** Writing to disk failed: no holder can help. */
-export class LocalWriteError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "LocalWriteError";
-  }
-}
-
-/** A chunk arrived whose SHA-256 is not the listed one. */
-class BadChunkError extends Error {}
 
 /**
  * Downloads every chunk not yet done. Resolves when all are done; otherwise
@@ -136,7 +126,7 @@ export async function fetchChunks(
                 } s`,
               );
             }
-            await raceDelay(changed, HAVE_REFRESH_MS);
+            await delay(HAVE_REFRESH_MS, changed);
             if (localError || part.doneCount === part.count) return;
             have = await askHave();
             continue;
@@ -169,7 +159,7 @@ export async function fetchChunks(
           notify();
           if (inFlight.length === 0) {
             // Our turn in the holder's queue comes later; others may finish meanwhile.
-            await raceDelay(changed, Math.min(2_000, 100 * 2 ** Math.min(busyWaits++, 4)));
+            await delay(Math.min(2_000, 100 * 2 ** Math.min(busyWaits++, 4)), changed);
           }
           continue;
         }
@@ -189,7 +179,7 @@ export async function fetchChunks(
           // With one source the whole-file hash (computed in order anyway) is the check, and
           // chunks are examined only if it fails: one SHA-256 pass instead of two.
           if (verifyEach && createHash("sha256").update(bytes).digest("hex") !== part.hashes![i]) {
-            throw new BadChunkError(
+            throw new SwapmeetError(
               `sent chunk ${i} with a wrong SHA-256; dropped for this download`,
             );
           }
@@ -230,21 +220,6 @@ export async function fetchChunks(
   await Promise.all(holders.map(worker));
   if (localError) throw localError;
   if (part.doneCount < part.count) {
-    throw new SwarmError(failures.length > 0 ? failures.join("; ") : "no holder could be used");
+    throw new SwapmeetError(failures.length > 0 ? failures.join("; ") : "no holder could be used");
   }
-}
-
-/** Every holder failed before all chunks arrived. */
-export class SwarmError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "SwarmError";
-  }
-}
-
-/** Waits for `event` or `ms`, whichever comes first, leaving no timer behind. */
-async function raceDelay(event: Promise<void>, ms: number): Promise<void> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  await Promise.race([event, new Promise<void>((r) => timer = setTimeout(r, ms))]);
-  clearTimeout(timer);
 }

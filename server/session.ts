@@ -6,6 +6,7 @@
  */
 import type { MessageConnection } from "../shared/connection.ts";
 import { errorMessage, ProtocolError, TimeoutError } from "../shared/errors.ts";
+import { withDeadline } from "../shared/deadline.ts";
 import { acceptHello } from "../shared/handshake.ts";
 import { plural } from "../shared/text.ts";
 import type { IndexStore, PeerEntry } from "./index_store.ts";
@@ -111,12 +112,11 @@ export class Session {
     this.#reason = "shutdown";
     if (this.#peer) {
       // A peer that does not read gets one second, not a hung shutdown.
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      await Promise.race([
-        this.#conn.send({ type: "SHUTDOWN", status: "ok", message }).catch(() => {}),
-        new Promise((r) => timer = setTimeout(r, 1000)),
-      ]);
-      clearTimeout(timer);
+      await withDeadline(
+        this.#conn.send({ type: "SHUTDOWN", status: "ok", message }),
+        1000,
+        "SHUTDOWN not taken within 1 s",
+      ).catch(() => {});
     }
     this.#conn.close();
   }

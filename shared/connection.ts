@@ -5,7 +5,8 @@
  * @module
  */
 import { decodeMessage, encodeMessageFrame } from "./codec.ts";
-import { ConnectionClosedError, ProtocolError, remoteError, TimeoutError } from "./errors.ts";
+import { withDeadline } from "./deadline.ts";
+import { ConnectionClosedError, ProtocolError, remoteError } from "./errors.ts";
 import { FRAME_HEADER_BYTES, FrameDecoder } from "./framing.ts";
 import { MAX_FRAME_BYTES, type Message, type MessageOf, type MessageType } from "./protocol.ts";
 
@@ -122,7 +123,7 @@ export class MessageConnection {
     const deadline = timeoutMs !== undefined && timeoutMs > 0 && Number.isFinite(timeoutMs);
     // A frame already buffered (or none awaited against a deadline) needs no timer.
     if (!deadline || this.#decoder.ready) return this.#next();
-    return this.#withTimeout(() => this.#next(), timeoutMs);
+    return withDeadline(this.#next(), timeoutMs, `No answer within ${timeoutMs} ms`, this.#close);
   }
 
   /**
@@ -192,29 +193,27 @@ export class MessageConnection {
     }
     if (off === target.length) return;
     // One deadline for the whole fill, not a timer per read: reads are the hot path.
-    let expired = false;
-    const timer = timeoutMs
-      ? setTimeout(() => (expired = true, this.close()), timeoutMs)
-      : undefined;
-    try {
-      while (off < target.length) {
-        const n = await this.#stream.read(target.subarray(off));
-        if (n === null) {
-          throw new ConnectionClosedError(
-            `Connection closed with ${target.length - off} bytes to go`,
-          );
-        }
-        off += n;
+    await withDeadline(
+      this.#fill(target, off),
+      timeoutMs,
+      `Fewer than ${target.length} bytes arrived within ${timeoutMs} ms`,
+      this.#close,
+    );
+  }
+
+  async #fill(target: Uint8Array, off: number): Promise<void> {
+    while (off < target.length) {
+      const n = await this.#stream.read(target.subarray(off));
+      if (n === null) {
+        throw new ConnectionClosedError(
+          `Connection closed with ${target.length - off} bytes to go`,
+        );
       }
-    } catch (err) {
-      if (expired) {
-        throw new TimeoutError(`Fewer than ${target.length} bytes arrived within ${timeoutMs} ms`);
-      }
-      throw err;
-    } finally {
-      clearTimeout(timer);
+      off += n;
     }
   }
+
+  readonly #close = () => this.close();
 
   /** Closes the stream; pending reads end. Safe to call twice. */
   close(): void {
@@ -245,22 +244,6 @@ export class MessageConnection {
       }
     } finally {
       this.#queued--;
-    }
-  }
-
-  async #withTimeout<T>(fn: () => Promise<T>, timeoutMs?: number): Promise<T> {
-    if (timeoutMs === undefined || timeoutMs <= 0 || !Number.isFinite(timeoutMs)) return await fn();
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const expired = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
-        this.close();
-        reject(new TimeoutError(`No answer within ${timeoutMs} ms`));
-      }, timeoutMs);
-    });
-    try {
-      return await Promise.race([fn(), expired]);
-    } finally {
-      clearTimeout(timer);
     }
   }
 }

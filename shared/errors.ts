@@ -1,54 +1,58 @@
 /**
- * Named errors that callers catch, and their mapping to wire error codes.
+ * The one family of errors Swapmeet throws on purpose. A subclass exists only
+ * where some caller tells it apart; everything else is a plain SwapmeetError
+ * whose message is one line a person can act on ("Cannot open share folder:
+ * /x does not exist").
  * @module
  */
 import type { ErrorCode, ErrorMessage } from "./protocol.ts";
 
+/** A failure with a message meant for the user. The base of every error below. */
+export class SwapmeetError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
 /** A frame or message broke the protocol; the connection that sent it is closed. */
-export class ProtocolError extends Error {
+export class ProtocolError extends SwapmeetError {
   /** The wire code sent back in the ERROR frame. */
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string) {
     super(message);
-    this.name = "ProtocolError";
     this.code = code;
   }
 }
 
-/** The other side answered with an ERROR message. */
-export class RemoteError extends Error {
+/** The other side answered with an ERROR message (callers look at `code`). */
+export class RemoteError extends SwapmeetError {
   /** The wire code the other side sent. */
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string) {
     super(message);
-    this.name = "RemoteError";
     this.code = code;
   }
 }
 
-/** Something looked for (a file, a peer) does not exist. */
-export class NotFoundError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "NotFoundError";
-  }
-}
+/** A wait ran out of time (sessions log it as "timeout"). */
+export class TimeoutError extends SwapmeetError {}
 
-/** A wait ran out of time. */
-export class TimeoutError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "TimeoutError";
-  }
-}
-
-/** The connection closed before the expected message or bytes arrived. */
-export class ConnectionClosedError extends Error {
+/**
+ * The connection closed (or could not be opened) before the expected message
+ * or bytes arrived.
+ */
+export class ConnectionClosedError extends SwapmeetError {
   constructor(message = "Connection closed by the other side") {
     super(message);
-    this.name = "ConnectionClosedError";
   }
 }
+
+/** The secret handshake failed: wrong or missing secret, or a side that is not what we expect. */
+export class AuthError extends SwapmeetError {}
+
+/** Writing to this machine's disk failed: no other holder can help (the download stops). */
+export class LocalWriteError extends SwapmeetError {}
 
 /** Builds the ERROR message for a wire code. */
 export function errorMessage(code: ErrorCode, message: string): ErrorMessage {

@@ -15,7 +15,7 @@
  */
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { MessageConnection } from "./connection.ts";
-import { ProtocolError, RemoteError } from "./errors.ts";
+import { AuthError, ProtocolError, RemoteError } from "./errors.ts";
 import { type HelloMessage, type HiMessage, type Message, PROTOCOL_VERSION } from "./protocol.ts";
 
 /** A fresh random nonce: 32 bytes as 64 hex digits. */
@@ -84,14 +84,6 @@ export async function acceptHello(
     throw new ProtocolError("AUTH", "Wrong secret for this private network");
   }
   return hello;
-}
-
-/** The caller could not join: wrong or missing secret, or a server that is not what we expect. */
-export class AuthError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "AuthError";
-  }
 }
 
 /**

@@ -3,7 +3,8 @@ import { downloadFile } from "../peer/downloader.ts";
 import { IndexClient } from "../peer/index_client.ts";
 import { Peer } from "../peer/peer.ts";
 import { MessageConnection } from "../shared/connection.ts";
-import { AuthError, clientProof, sayHello, serverProof } from "../shared/handshake.ts";
+import { clientProof, sayHello, serverProof } from "../shared/handshake.ts";
+import { AuthError } from "../shared/errors.ts";
 import type { Message } from "../shared/protocol.ts";
 import { runMain, tempDir, testServer } from "./_helpers.ts";
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { IndexClient } from "../peer/index_client.ts";
-import { NotConnectedError } from "../peer/index_link.ts";
+import { ConnectionClosedError } from "../shared/errors.ts";
 import { Peer } from "../peer/peer.ts";
 import { startIndexServer } from "../server/index_server.ts";
 import { MessageConnection } from "../shared/connection.ts";
@@ -37,7 +37,7 @@ Deno.test("peers hear SHUTDOWN, keep serving, and re-register when the server is
       "SHUTDOWN noticed",
     );
     assert.equal(peer.connected, false);
-    await assert.rejects(() => peer.search("thesis"), NotConnectedError);
+    await assert.rejects(() => peer.search("thesis"), ConnectionClosedError);
 
     // Uploads do not need the index: a downloader that knows the holder still gets the file.
     const { downloadFile } = await import("../peer/downloader.ts");
