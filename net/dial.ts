@@ -9,15 +9,21 @@ import { osErrorText } from "../shared/text.ts";
 /**
  * Opens a TCP connection (no-delay, keepalive) within `timeoutMs`, or throws
  * ConnectionClosedError with a one-line reason ("Cannot reach 10.0.0.5:1234:
- * connection refused").
+ * connection refused"). `cancel` gives up early.
  *
  * @example
  * ```ts
  * const tcp = await dial("127.0.0.1", 1234, 10_000);
  * ```
  */
-export async function dial(host: string, port: number, timeoutMs: number): Promise<Deno.TcpConn> {
-  const signal = AbortSignal.timeout(timeoutMs);
+export async function dial(
+  host: string,
+  port: number,
+  timeoutMs: number,
+  cancel?: AbortSignal,
+): Promise<Deno.TcpConn> {
+  const timeout = AbortSignal.timeout(timeoutMs);
+  const signal = cancel ? AbortSignal.any([cancel, timeout]) : timeout;
   try {
     const conn = await Deno.connect({ hostname: host, port, signal });
     try {
@@ -26,7 +32,11 @@ export async function dial(host: string, port: number, timeoutMs: number): Promi
     } catch { /* the socket is already gone: the first read says so */ }
     return conn;
   } catch (err) {
-    const why = signal.aborted ? `no answer within ${timeoutMs} ms` : reason(err);
+    const why = cancel?.aborted
+      ? "cancelled"
+      : timeout.aborted
+      ? `no answer within ${timeoutMs} ms`
+      : reason(err);
     throw new ConnectionClosedError(`Cannot reach ${host}:${port}: ${why}`);
   }
 }

@@ -5,7 +5,7 @@
  * server can stop and wait until every connection has ended.
  * @module
  */
-import { MessageConnection } from "../shared/connection.ts";
+import { type ConnectionOptions, MessageConnection } from "../shared/connection.ts";
 import { errorMessage } from "../shared/errors.ts";
 
 /** Options for serveTcp. */
@@ -16,6 +16,8 @@ export interface TcpServiceOptions {
   maxConnections: number;
   maxConnectionsPerAddress: number;
   maxFrameBytes?: number;
+  /** Other settings of every accepted connection (e.g. a write timeout). */
+  connection?: ConnectionOptions;
   /** Turn TCP keepalive on for accepted connections. */
   keepAlive?: boolean;
   /** The ERROR message when the service is full. */
@@ -70,7 +72,10 @@ export function serveTcp(
       }
       const host = conn.remoteAddr.hostname;
       const fromHost = perAddress.get(host) ?? 0;
-      const mc = new MessageConnection(conn, { maxFrameBytes: options.maxFrameBytes });
+      const mc = new MessageConnection(conn, {
+        ...options.connection,
+        maxFrameBytes: options.maxFrameBytes,
+      });
       if (handlers.size >= options.maxConnections) {
         refuse(mc, options.fullMessage);
         continue;

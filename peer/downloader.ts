@@ -1,26 +1,29 @@
 /**
  * Downloads a file into the downloads folder from every peer that holds it:
- * chunks verified on arrival go in place into `NAME.part`; the file gets its
- * name (`NAME`, or `NAME (1)` …) only after the whole-file SHA-256 matches.
- * An existing file is never overwritten; a stopped download resumes.
+ * chunks go in place into `NAME.part`, each checked against the chunk list
+ * (on arrival with several holders, or with the whole file with one); the
+ * file gets its name (`NAME`, or `NAME (1)` …) only after the whole-file
+ * SHA-256 matches. An existing file is never overwritten; a stopped download
+ * resumes. Nothing a holder or the index says is trusted: the chunk size
+ * follows from the size, the chunk list must match the chunk root, and the
+ * chunk root is believed only once the whole file matched.
  * @module
  */
 import { join, resolve } from "node:path";
 import { chunkListMatches, chunkSizeFor } from "../shared/chunks.ts";
-import { MessageConnection } from "../shared/connection.ts";
 import { LocalWriteError, SwapmeetError } from "../shared/errors.ts";
 import { numberedName, safeFileName } from "../shared/file_names.ts";
-import { sayHello } from "../shared/handshake.ts";
 import { osErrorText } from "../shared/text.ts";
 import type { Holder, SearchResult } from "../shared/protocol.ts";
-import { dial } from "../net/dial.ts";
+import type { SchedulerOptions } from "./chunk_scheduler.ts";
+import { dialHolders, type HolderConnector } from "./holder_connector.ts";
 import { PartFile } from "./part_file.ts";
 import type { PartialSource } from "./share_folder.ts";
 import { fetchChunks } from "./swarm.ts";
 
-/** Progress of one download, reported after each verified chunk. */
+/** Progress of one download, reported after each chunk written. */
 export interface DownloadProgress {
-  /** Bytes verified so far (resumed ones included). */
+  /** Bytes written so far (resumed ones included). */
   received: number;
   total: number;
   /** Holders sending right now. */
@@ -31,19 +34,22 @@ export interface DownloadProgress {
 export interface DownloadOptions {
   /** Folder the file is written to (created when missing). */
   outDir: string;
+  /** Name to save the file as (default: the result's name); made safe for the folder. */
+  saveAs?: string;
   /** Use only the holder with this peer ID. */
   peerId?: number;
-  /** Time allowed for connecting and for each read (default 15 s). */
+  /** Time allowed for connecting and for each reply (default 15 s). */
   timeoutMs?: number;
-  /** Private network secret. */
+  /** Private network secret (used by the default connector). */
   secret?: string;
+  /** How to reach a holder (default: dial it, say HELLO). */
+  connect?: HolderConnector;
   /** Most holders used at once (default 8, fastest first). */
   maxSources?: number;
-  /**
-   * Time a holder that is still downloading the file may go without any of
-   * the chunks this download lacks before it is dropped (default 60 s).
-   */
-  partialStallMs?: number;
+  /** Give up when no holder delivered anything for this long (default 60 s); the .part is kept. */
+  stallMs?: number;
+  /** Scheduler tuning (tests shorten back-offs). */
+  scheduler?: SchedulerOptions;
   onProgress?: (p: DownloadProgress) => void;
   /** One-line notes: resuming, a holder dropped. */
   onNote?: (line: string) => void;
@@ -69,54 +75,66 @@ export interface DownloadResult {
   /** Absolute path of the written file. */
   path: string;
   bytes: number;
-  /** Holders that were used. */
+  /** Number of holders that sent chunks in this run. */
   sources: number;
   /** Bytes that were already verified from an earlier, stopped run. */
   resumedBytes: number;
 }
 
-/** The download failed with every holder it tried. */
-export class DownloadError extends SwapmeetError {
-  constructor(message: string) {
-    super(message);
-  }
-}
-
-/** Downloads `file` from its holders (fastest first), many at once when it has a chunk list. */
+/**
+ * Downloads `file` from its holders (fastest first, up to 8 at once).
+ *
+ * @example
+ * ```ts
+ * const { results } = await client.search("lecture");
+ * const done = await downloadFile(results[0], { outDir: "downloads" });
+ * console.log(done.path);
+ * ```
+ */
 export async function downloadFile(
   file: SearchResult,
   options: DownloadOptions,
 ): Promise<DownloadResult> {
-  const holders = pickHolders(file, options);
+  let holders = pickHolders(file, options);
+  const chunkSize = chunkSizeFor(file.size);
+  if (file.chunkSize !== undefined && file.chunkSize !== chunkSize) {
+    throw new SwapmeetError(
+      `${file.name} was registered with chunks of ${file.chunkSize} bytes; a file of ${file.size} bytes has chunks of ${chunkSize}`,
+    );
+  }
+  if (!file.chunkRoot) throw new SwapmeetError(`${file.name} was registered without a chunk list`);
   const outDir = resolve(options.outDir);
   try {
     await Deno.mkdir(outDir, { recursive: true });
   } catch (err) {
-    throw new DownloadError(`Cannot create download folder ${outDir}: ${osErrorText(err)}`);
+    throw new SwapmeetError(`Cannot create download folder ${outDir}: ${osErrorText(err)}`);
   }
-  const name = safeFileName(file.name, `download-${file.sha256.slice(0, 12)}`);
-  const chunkSize = file.chunkSize ?? chunkSizeFor(file.size);
+  const name = safeFileName(options.saveAs ?? file.name, `download-${file.sha256.slice(0, 12)}`);
+  const target = { sha256: file.sha256, size: file.size, chunkSize, chunkRoot: file.chunkRoot };
   let part: PartFile;
   try {
-    part = await PartFile.open(outDir, name, { sha256: file.sha256, size: file.size, chunkSize });
+    part = await PartFile.open(outDir, name, target);
   } catch (err) {
-    throw new DownloadError(`Cannot write ${join(outDir, `${name}.part`)}: ${osErrorText(err)}`);
+    throw new SwapmeetError(`Cannot write ${join(outDir, `${name}.part`)}: ${osErrorText(err)}`);
   }
   const timeoutMs = options.timeoutMs ?? 15_000;
+  const connect = options.connect ?? dialHolders({ timeoutMs, secret: options.secret });
+  const note = (line: string) => options.onNote?.(line);
+  let discard = false; // the bytes are known wrong: nothing worth resuming
   try {
-    if (!part.hashes && file.chunkRoot) {
-      part.hashes = await fetchChunkList(file, holders, timeoutMs, options.secret);
+    if (!part.hashes) {
+      part.hashes = await fetchChunkList(file, holders, connect, note);
       await part.saveState();
     }
     if (part.resumedChunks > 0) {
-      const dropped = await part.recheckResumed();
-      options.onNote?.(
-        `Resuming ${file.name}: ${part.doneCount} of ${part.count} chunks already verified${
-          dropped ? ` (${dropped} failed the recheck)` : ""
+      const failed = await part.check(true);
+      note(
+        `Resuming ${name}: ${part.doneCount} of ${part.count} chunks already verified${
+          failed.length > 0 ? ` (${failed.length} failed the check)` : ""
         }.`,
       );
     }
-    if (part.hashes && options.onPartial) {
+    if (options.onPartial) {
       const p = part;
       options.onPartial({
         name,
@@ -126,45 +144,67 @@ export async function downloadFile(
         have: () => p.haveBitmap(),
       });
     }
-    const resumedBytes = part.doneBytes;
-    let received = resumedBytes;
-    const swarm = {
-      timeoutMs,
-      secret: options.secret,
-      partialStallMs: options.partialStallMs,
-      onChunk: (sources: number) => {
-        received = part.doneBytes;
-        options.onProgress?.({ received, total: file.size, sources });
-      },
-      onDrop: (h: Holder, reason: string) => options.onNote?.(`Dropped peer ${h.id}: ${reason}`),
-    };
-    options.onProgress?.({ received, total: file.size, sources: 0 });
-    let sources = holders.length;
-    if (part.hashes) {
-      await fetchChunks(part, file.sha256, holders, swarm);
-      if (await part.wholeHash() !== file.sha256) {
-        throw new DownloadError(
-          `Download of ${file.name} failed: every chunk matched but the whole-file SHA-256 did not; the chunk list was wrong`,
+    const resumedBytes = part.presentBytes;
+    const progress = (sources: number) =>
+      options.onProgress?.({ received: part.presentBytes, total: file.size, sources });
+    progress(0);
+    const used = new Set<Holder>();
+    for (;;) {
+      const fetched = await fetchChunks(part, file.sha256, holders, {
+        connect,
+        timeoutMs,
+        verifyEach: holders.length > 1 || options.onPartial !== undefined,
+        stallMs: options.stallMs,
+        scheduler: options.scheduler,
+        onChunk: progress,
+        onDrop: (h, reason) => note(`Dropped peer ${h.id}: ${reason}`),
+      });
+      for (let i = 0; i < part.count; i++) {
+        const h = fetched.sentBy(i);
+        if (h) used.add(h);
+      }
+      if (await part.wholeHash() === file.sha256) break;
+      // Chunks written unchecked are checked now; a holder whose bytes fail is dropped.
+      const failed = await part.check();
+      if (failed.length === 0) {
+        discard = true;
+        throw new SwapmeetError(
+          `every chunk matched the chunk list but the whole-file SHA-256 did not: the chunk root registered for this file (${
+            file.chunkRoot.slice(0, 12)
+          }…) is wrong`,
         );
       }
-    } else {
-      sources = await fetchFromOneAtATime(part, file, holders, swarm);
+      const blamed = new Map<Holder, number>();
+      for (const i of failed) {
+        const h = fetched.sentBy(i);
+        if (h && !blamed.has(h)) blamed.set(h, i);
+      }
+      for (const [h, i] of blamed) {
+        note(
+          `Dropped peer ${h.id}: sent chunk ${i} with a wrong SHA-256; dropped for this download`,
+        );
+      }
+      holders = holders.filter((h) => !blamed.has(h));
+      if (holders.length === 0) {
+        throw new SwapmeetError(
+          [...blamed].map(([h, i]) => `peer ${h.id} sent chunk ${i} with a wrong SHA-256`).join(
+            "; ",
+          ) + "; no other holder is left",
+        );
+      }
+      part.restartWholeHash();
     }
+    part.markAllVerified();
     await part.close("done");
     const path = await placeFile(part.partPath, outDir, name);
-    return { path, bytes: file.size, sources, resumedBytes };
+    return { path, bytes: file.size, sources: used.size, resumedBytes };
   } catch (err) {
-    if (err instanceof DownloadError) {
-      await part.close("discard");
-      throw err;
-    }
-    await part.close("keep");
+    await part.close(discard ? "discard" : "keep");
+    const keep = discard ? "" : " (the .part file is kept)";
     if (err instanceof LocalWriteError) {
-      throw new DownloadError(
-        `Download of ${file.name} stopped: ${err.message} (the .part file is kept)`,
-      );
+      throw new LocalWriteError(`Download of ${name} stopped: ${err.message}${keep}`);
     }
-    throw new DownloadError(`Download of ${file.name} failed. ${(err as Error).message}`);
+    throw new SwapmeetError(`Download of ${name} failed: ${(err as Error).message}${keep}`);
   }
 }
 
@@ -184,67 +224,50 @@ function pickHolders(file: SearchResult, options: DownloadOptions): Holder[] {
   return [...holders].sort((a, b) => rtt(a) - rtt(b)).slice(0, options.maxSources ?? 8);
 }
 
-/** Asks holders in turn for the chunk list and keeps the first that matches the chunk root. */
+/**
+ * Asks holders in turn for the chunk list and keeps the first that matches
+ * the chunk root; a holder whose list does not is named as the culprit.
+ */
 async function fetchChunkList(
   file: SearchResult,
   holders: Holder[],
-  timeoutMs: number,
-  secret?: string,
+  connect: HolderConnector,
+  note: (line: string) => void,
 ): Promise<string[]> {
   const failures: string[] = [];
+  const expected = {
+    size: file.size,
+    chunkSize: chunkSizeFor(file.size),
+    chunkRoot: file.chunkRoot!,
+  };
+  const cancel = new AbortController().signal;
   for (const h of holders) {
-    let conn: MessageConnection | undefined;
+    const who = `peer ${h.id} (${h.host}:${h.port})`;
     try {
-      conn = new MessageConnection(await dial(h.host, h.port, timeoutMs));
-      await sayHello(conn, { port: 0 }, { secret, timeoutMs });
-      await conn.send({ type: "CHUNKS", sha256: file.sha256 });
-      const list = await conn.expect(["CHUNK_LIST"], timeoutMs);
-      await conn.send({ type: "BYE" }).catch(() => {});
-      if (
-        chunkListMatches(list, {
-          size: file.size,
-          chunkSize: file.chunkSize!,
-          chunkRoot: file.chunkRoot!,
-        })
-      ) return list.hashes;
-      failures.push(
-        `peer ${h.id} (${h.host}:${h.port}): its chunk list does not match the file's chunk root`,
+      const conn = await connect(h, cancel);
+      try {
+        await conn.send({ type: "CHUNKS", sha256: file.sha256 });
+        const list = await conn.expect(["CHUNK_LIST"]);
+        await conn.send({ type: "BYE" }).catch(() => {});
+        if (list.sha256 === file.sha256 && chunkListMatches(list, expected)) return list.hashes;
+      } finally {
+        conn.close();
+      }
+      failures.push(`${who}: its chunk list does not match the file's chunk root`);
+      note(
+        `Peer ${h.id} sent a chunk list that does not match the file's chunk root; asking another.`,
       );
     } catch (err) {
-      failures.push(`peer ${h.id} (${h.host}:${h.port}): ${(err as Error).message}`);
-    } finally {
-      conn?.close();
+      failures.push(`${who}: ${(err as Error).message}`);
     }
   }
-  throw new SwapmeetError(failures.join("; "));
-}
-
-/** Without a chunk list only the whole file can be checked: one holder at a time. */
-async function fetchFromOneAtATime(
-  part: PartFile,
-  file: SearchResult,
-  holders: Holder[],
-  swarm: Parameters<typeof fetchChunks>[3],
-): Promise<number> {
-  const failures: string[] = [];
-  for (const h of holders) {
-    try {
-      await fetchChunks(part, file.sha256, [h], swarm);
-      if (await part.wholeHash() === file.sha256) return 1;
-      failures.push(`peer ${h.id} (${h.host}:${h.port}): SHA-256 mismatch, its bytes discarded`);
-      part.reset();
-    } catch (err) {
-      if (err instanceof LocalWriteError) throw err;
-      failures.push((err as Error).message);
-    }
-  }
-  throw new SwapmeetError(failures.join("; "));
+  throw new SwapmeetError(`no holder gave a valid chunk list: ${failures.join("; ")}`);
 }
 
 /**
  * Gives the verified `.part` file its final name: the first of `name`,
  * `name (1)`, … that does not exist yet. A hard link never replaces an
- * existing file, so a race cannot overwrite one either.
+ * existing file (or link), so a race cannot overwrite one either.
  */
 export async function placeFile(partPath: string, dir: string, name: string): Promise<string> {
   for (let n = 0; n < 10_000; n++) {
@@ -261,7 +284,7 @@ export async function placeFile(partPath: string, dir: string, name: string): Pr
     await Deno.remove(partPath);
     return target;
   }
-  throw new DownloadError(`Too many files named like ${name} in ${dir}`);
+  throw new SwapmeetError(`Too many files named like ${name} in ${dir}`);
 }
 
 async function exists(path: string): Promise<boolean> {

@@ -1,63 +1,95 @@
 /**
  * A peer's file server: answers CHUNKS and DOWNLOAD for files it registered,
  * looked up by content hash (a request can never name a path), within its
- * upload slots and rate limit.
+ * upload slots and rate limit. The per-connection service works on any
+ * MessageConnection (tests use in-memory pipes); startFileServer puts it on
+ * a TCP port.
  * @module
  */
 import type { MessageConnection } from "../shared/connection.ts";
 import { serveTcp } from "../net/tcp_service.ts";
-import { ConnectionClosedError, errorMessage, ProtocolError } from "../shared/errors.ts";
+import { errorMessage, ProtocolError } from "../shared/errors.ts";
 import { acceptHello } from "../shared/handshake.ts";
-import type { MessageOf } from "../shared/protocol.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 import type { SharedFile } from "./share_folder.ts";
+import { OpenFiles, sendRange } from "./upload.ts";
 import { UploadSlots } from "./upload_slots.ts";
 
-/** Options for startFileServer. */
-export interface FileServerOptions {
-  hostname?: string;
-  /** 0 lets the OS pick a free port. */
-  port?: number;
+/** Options of a file service. */
+export interface FileServiceOptions {
   /** Time a downloader has to say HELLO, and between requests (default 60 s). */
   idleTimeoutMs?: number;
+  /**
+   * A send that makes no progress for this long (the downloader stopped
+   * reading) closes that connection and frees its slot (default 30 s).
+   */
+  sendStallMs?: number;
   /** Private network secret: downloaders must prove they know it. */
   secret?: string;
-  /** Open connections accepted in all (default 256). */
-  maxConnections?: number;
-  /** Open connections accepted from one address (default 32). */
-  maxConnectionsPerAddress?: number;
   /** Downloader connections served at once; others get BUSY (default 8). */
   uploadSlots?: number;
+  /** Of those, most from one address (default half the slots, at least 1). */
+  slotsPerAddress?: number;
   /** Total upload rate in bytes per second (default: unlimited). */
   maxUploadRate?: number;
   /** Test only: flip a byte in everything sent, to prove downloaders catch it. */
   corrupt?: boolean;
 }
 
-/** A running file server. */
-export interface FileServer {
-  readonly addr: Deno.NetAddr;
+/** Options for startFileServer. */
+export interface FileServerOptions extends FileServiceOptions {
+  hostname?: string;
+  /** 0 lets the OS pick a free port. */
+  port?: number;
+  /** Open connections accepted in all (default 256). */
+  maxConnections?: number;
+  /** Open connections accepted from one address (default 32). */
+  maxConnectionsPerAddress?: number;
+}
+
+/** Serves downloaders, one connection at a time per call. */
+export interface FileService {
+  /** Runs one downloader connection to its end (it came from `host`); never throws. */
+  serve(conn: MessageConnection, host: string): Promise<void>;
   /** Number of transfers in progress. */
   readonly activeUploads: number;
   /** Bytes of file data sent so far. */
   readonly bytesSent: number;
+}
+
+/** A running file server. */
+export interface FileServer extends Omit<FileService, "serve"> {
+  readonly addr: Deno.NetAddr;
   /** Stops accepting, cuts running transfers and waits for them. */
   close(): Promise<void>;
 }
 
-const SEND_BUFFER_BYTES = 1024 * 1024;
+/** The settings every upload connection is made with (see connection.ts). */
+export function uploadConnectionOptions(options: FileServiceOptions): { writeTimeoutMs: number } {
+  return { writeTimeoutMs: options.sendStallMs ?? 30_000 };
+}
 
-/** Serves the files `lookup` returns by SHA-256. */
-export function startFileServer(
+/**
+ * Serves the files `lookup` returns by SHA-256, on connections handed in.
+ *
+ * @example
+ * ```ts
+ * const service = createFileService((sha) => shares.lookup(sha), { uploadSlots: 4 });
+ * await service.serve(conn, "10.0.0.7");
+ * ```
+ */
+export function createFileService(
   lookup: (sha256: string) => SharedFile | undefined,
-  options: FileServerOptions = {},
-): FileServer {
+  options: FileServiceOptions = {},
+): FileService {
   const idle = options.idleTimeoutMs ?? 60_000;
-  const slots = new UploadSlots<MessageConnection>(options.uploadSlots ?? 8);
+  const slots = new UploadSlots<MessageConnection>(options.uploadSlots ?? 8, {
+    perAddress: options.slotsPerAddress,
+  });
   const limiter = options.maxUploadRate ? new RateLimiter(options.maxUploadRate) : null;
   const stats = { active: 0, bytesSent: 0 };
 
-  async function serve(conn: MessageConnection): Promise<void> {
+  async function serve(conn: MessageConnection, host: string): Promise<void> {
     const files = new OpenFiles();
     try {
       await acceptHello(conn, {
@@ -88,22 +120,15 @@ export function startFileServer(
         if (msg.type !== "DOWNLOAD") {
           throw new ProtocolError("BAD_STATE", `${msg.type} is not a request a peer answers`);
         }
-        const slot = slots.acquire(conn);
+        const slot = slots.acquire(conn, host);
         if (!slot.granted) {
           await conn.send({ type: "BUSY", status: "busy", position: slot.position });
           continue;
         }
         stats.active++;
         try {
-          await onDownload(
-            conn,
-            msg,
-            lookup(msg.sha256),
-            files,
-            limiter,
-            stats,
-            options.corrupt ?? false,
-          );
+          const shared = lookup(msg.sha256);
+          await sendRange(conn, msg, shared, files, limiter, stats, options.corrupt ?? false);
         } finally {
           stats.active--;
         }
@@ -119,112 +144,56 @@ export function startFileServer(
     }
   }
 
-  const service = serveTcp({
-    hostname: options.hostname ?? "0.0.0.0",
-    port: options.port ?? 0,
-    maxConnections: options.maxConnections ?? 256,
-    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 32,
-    fullMessage: "This peer has too many connections",
-  }, serve);
-
-  let closed = false;
   return {
-    addr: service.addr,
+    serve,
     get activeUploads() {
       return stats.active;
     },
     get bytesSent() {
       return stats.bytesSent;
     },
-    async close() {
-      if (closed) return;
-      closed = true;
-      await service.stopAccepting();
-      service.closeAll();
-      await service.drained();
-    },
   };
 }
 
-/** The file a connection is reading, kept open between its requests (chunks come in runs). */
-class OpenFiles {
-  #current: { path: string; file: Deno.FsFile; size: number; position: number } | null = null;
-  #buf: Uint8Array | null = null;
+/**
+ * Serves the files `lookup` returns by SHA-256 on a TCP port.
+ *
+ * @example
+ * ```ts
+ * const server = startFileServer((sha) => shares.lookup(sha), { port: 0 });
+ * console.log(server.addr.port);
+ * await server.close();
+ * ```
+ */
+export function startFileServer(
+  lookup: (sha256: string) => SharedFile | undefined,
+  options: FileServerOptions = {},
+): FileServer {
+  const service = createFileService(lookup, options);
+  const tcp = serveTcp({
+    hostname: options.hostname ?? "0.0.0.0",
+    port: options.port ?? 0,
+    maxConnections: options.maxConnections ?? 256,
+    maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 32,
+    connection: uploadConnectionOptions(options),
+    fullMessage: "This peer has too many connections",
+  }, service.serve);
 
-  /** This connection's send buffer (reused between requests). */
-  buffer(size: number): Uint8Array {
-    if (!this.#buf || this.#buf.length !== size) this.#buf = new Uint8Array(size);
-    return this.#buf;
-  }
-
-  /** The open file at `path` with its size now, or null when it cannot be opened. */
-  async get(path: string): Promise<{ file: Deno.FsFile; size: number; position: number } | null> {
-    if (this.#current?.path === path) return this.#current;
-    this.close();
-    try {
-      const file = await Deno.open(path);
-      this.#current = { path, file, size: (await file.stat()).size, position: 0 };
-      return this.#current;
-    } catch {
-      return null;
-    }
-  }
-
-  close(): void {
-    this.#current?.file.close();
-    this.#current = null;
-  }
-}
-
-/** Sends FILE and the requested bytes, or ERROR NOT_FOUND (the connection stays open). */
-async function onDownload(
-  conn: MessageConnection,
-  msg: MessageOf<"DOWNLOAD">,
-  shared: SharedFile | undefined,
-  files: OpenFiles,
-  limiter: RateLimiter | null,
-  stats: { bytesSent: number },
-  corrupt: boolean,
-): Promise<void> {
-  const open = shared ? await files.get(shared.path) : null;
-  if (!shared || !open || open.size !== shared.size) {
-    await conn.send(errorMessage("NOT_FOUND", `No file with SHA-256 ${msg.sha256} is shared here`));
-    return;
-  }
-  const size = open.size;
-  const offset = msg.offset ?? 0;
-  if (offset > size) {
-    throw new ProtocolError("BAD_MESSAGE", `Offset ${offset} is past the end (${size} bytes)`);
-  }
-  const length = Math.min(msg.length ?? size - offset, size - offset);
-  if (shared.part && length > 0 && !shared.part.covers(offset, length)) {
-    await conn.send(
-      errorMessage(
-        "NOT_FOUND",
-        `Bytes ${offset}+${length} of ${msg.sha256} are not all here yet (this peer is still downloading it)`,
-      ),
-    );
-    return;
-  }
-  await conn.send({ type: "FILE", status: "ok", size: length, offset, total: size });
-  if (open.position !== offset) await open.file.seek(offset, Deno.SeekMode.Start);
-  open.position = offset + length;
-  let left = length;
-  const piece = limiter ? limiter.pieceBytes : SEND_BUFFER_BYTES;
-  const buf = files.buffer(piece);
-  let first = true;
-  while (left > 0) {
-    const n = await open.file.read(buf.subarray(0, Math.min(left, buf.length)));
-    if (n === null) {
-      files.close();
-      throw new ConnectionClosedError("File ended early while sending");
-    }
-    if (corrupt && first) buf[0] ^= 0xff;
-    first = false;
-    await limiter?.take(n);
-    // writeRaw must finish before buf is reused.
-    await conn.writeRaw(buf.subarray(0, n));
-    stats.bytesSent += n;
-    left -= n;
-  }
+  let closed = false;
+  return {
+    addr: tcp.addr,
+    get activeUploads() {
+      return service.activeUploads;
+    },
+    get bytesSent() {
+      return service.bytesSent;
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await tcp.stopAccepting();
+      tcp.closeAll();
+      await tcp.drained();
+    },
+  };
 }

@@ -1,35 +1,32 @@
 /**
  * A download in progress: `NAME.part` holds the bytes, written in place chunk
- * by chunk, and `NAME.part.json` records which chunks are verified, so a
- * download stopped at any point (even by a crash) resumes where it was.
- * Verified chunks also feed the whole-file SHA-256 in order, so the final
- * check needs no second pass over bytes already in memory.
+ * by chunk, and `NAME.part.json` (see part_state.ts) records which chunks are
+ * verified and which are only written, so a download stopped at any point
+ * (even by a crash) resumes where it was. A chunk counts as verified, and is
+ * served to others, only once its SHA-256 matched the chunk list.
+ *
+ * Neither file is ever written through a link: a `.part` that is not a plain
+ * file with one name (a symbolic link, a hard link to something else, a
+ * folder) is never opened for writing.
  * @module
  */
-import { createHash, type Hash } from "node:crypto";
+import { createHash } from "node:crypto";
 import { join } from "node:path";
-import { chunkCount, chunkRange, decodeChunkBitmap, encodeChunkBitmap } from "../shared/chunks.ts";
-import { BackgroundHash } from "./background_hash.ts";
+import { chunkCount, chunkRange, encodeChunkBitmap, hasChunk } from "../shared/chunks.ts";
+import { SwapmeetError } from "../shared/errors.ts";
+import { InOrderHash } from "./in_order_hash.ts";
+import {
+  type KeptState,
+  keptState,
+  type PartTarget,
+  readPartState,
+  removePartState,
+  writePartState,
+} from "./part_state.ts";
+import { openPlainFile } from "./plain_file.ts";
 
-/** What identifies the file being downloaded. */
-export interface PartTarget {
-  sha256: string;
-  size: number;
-  chunkSize: number;
-}
+export type { PartTarget };
 
-interface State {
-  version: 1;
-  sha256: string;
-  size: number;
-  chunkSize: number;
-  hashes: string[] | null;
-  done: string; // bitmap, base64
-}
-
-const HELD_BYTES_MAX = 64 * 1024 * 1024;
-/** Files at least this big are hashed on a worker thread (it costs a few ms to start). */
-const BACKGROUND_HASH_MIN = 32 * 1024 * 1024;
 const SAVE_EVERY_MS = 500;
 
 /** The `.part` file and its state. */
@@ -38,20 +35,20 @@ export class PartFile {
   readonly statePath: string;
   readonly target: PartTarget;
   readonly count: number;
-  /** Per-chunk SHA-256 when known (from a verified chunk list). */
+  /** Per-chunk SHA-256, once a chunk list matching `target.chunkRoot` was fetched. */
   hashes: string[] | null;
-  /** Chunks found verified at open (resumed). */
+  /** Chunks found on record at open (resumed), verified or not. */
   readonly resumedChunks: number;
   readonly #done: Uint8Array;
+  readonly #written: Uint8Array;
+  #doneCount = 0;
+  #presentCount = 0;
+  #presentBytes = 0;
   readonly #file: Deno.FsFile;
   /** Where the file's offset is (NaN when unknown): sequential writes need no seek. */
   #position = NaN;
   #writing: Promise<unknown> = Promise.resolve();
-  #whole: Hash | BackgroundHash;
-  #cursor = 0;
-  readonly #held = new Map<number, Uint8Array>();
-  #heldBytes = 0;
-  #doneCount = 0;
+  readonly #hash: InOrderHash;
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
@@ -59,53 +56,71 @@ export class PartFile {
     partPath: string,
     target: PartTarget,
     file: Deno.FsFile,
-    state: State | null,
+    kept: KeptState,
   ) {
     this.partPath = partPath;
     this.statePath = `${partPath}.json`;
     this.target = target;
     this.count = chunkCount(target.size, target.chunkSize);
     this.#file = file;
-    this.hashes = state?.hashes ?? null;
-    this.#done = state
-      ? decodeChunkBitmap(state.done, this.count)
-      : new Uint8Array(Math.ceil(this.count / 8));
-    for (let i = 0; i < this.count; i++) if (this.isDone(i)) this.#doneCount++;
-    this.resumedChunks = this.#doneCount;
-    this.#whole = target.size >= BACKGROUND_HASH_MIN ? new BackgroundHash() : createHash("sha256");
-  }
-
-  /** A buffer for chunk `i` (recycled from the hashing thread when possible). */
-  chunkBuffer(i: number): Uint8Array {
-    const { length } = chunkRange(i, this.target.size, this.target.chunkSize);
-    return this.#whole instanceof BackgroundHash
-      ? this.#whole.buffer(length)
-      : new Uint8Array(length);
+    this.hashes = kept.hashes;
+    this.#done = kept.done;
+    this.#written = kept.written;
+    for (let i = 0; i < this.count; i++) {
+      if (hasChunk(this.#done, i)) this.#doneCount++;
+      if (this.isPresent(i)) this.#count(i, 1);
+    }
+    this.resumedChunks = this.#presentCount;
+    this.#hash = new InOrderHash(this.count, target.size);
   }
 
   /**
-   * Opens `NAME.part` in `dir` for `target`, resuming when its state file is
-   * for the same content. A `.part` that belongs to other content is left alone
-   * and `NAME.<sha8>.part` is used instead.
+   * Opens `NAME.part` in `dir` for `target`, resuming when its state is for
+   * the same content. A `.part` that belongs to other content, or that is not
+   * a plain file, is left alone and `NAME.<sha8>.part` is used instead. A
+   * saved chunk list is kept only for the same chunk root; with another, the
+   * chunks on record are checked again against the new list.
    */
   static async open(dir: string, name: string, target: PartTarget): Promise<PartFile> {
+    const count = chunkCount(target.size, target.chunkSize);
     for (const candidate of [`${name}.part`, `${name}.${target.sha256.slice(0, 8)}.part`]) {
       const partPath = join(dir, candidate);
-      const state = await readState(`${partPath}.json`);
-      const mine = state && state.sha256 === target.sha256 && state.size === target.size &&
-        state.chunkSize === target.chunkSize;
-      if (state && !mine) continue; // another file's download: never touch it
-      const file = await Deno.open(partPath, { read: true, write: true, create: true });
+      const state = await readPartState(`${partPath}.json`, count);
+      const same = state !== null && state.target.sha256 === target.sha256 &&
+        state.target.size === target.size && state.target.chunkSize === target.chunkSize;
+      if (state && !same) continue; // another file's download: never touch it
+      const file = await openPlainFile(partPath);
+      if (!file) continue;
       // Pre-size (and cut a stale longer file); writes report real disk errors anyway.
       await file.truncate(target.size).catch(() => {});
-      return new PartFile(partPath, target, file, mine ? state : null);
+      return new PartFile(partPath, target, file, keptState(state, target, count));
     }
-    throw new Error(`Two other downloads already use the name ${name}.part`);
+    throw new SwapmeetError(`Two other downloads already use the name ${name}.part`);
   }
 
   /** Whether chunk `i` is verified and written. */
   isDone(i: number): boolean {
-    return (this.#done[i >> 3] & (1 << (i & 7))) !== 0;
+    return hasChunk(this.#done, i);
+  }
+
+  /** Whether chunk `i` is written (verified or not). */
+  isPresent(i: number): boolean {
+    return hasChunk(this.#done, i) || hasChunk(this.#written, i);
+  }
+
+  /** Verified chunks. */
+  get doneCount(): number {
+    return this.#doneCount;
+  }
+
+  /** Chunks written, verified or not. */
+  get presentCount(): number {
+    return this.#presentCount;
+  }
+
+  /** Bytes in chunks written (verified or not). */
+  get presentBytes(): number {
+    return this.#presentBytes;
   }
 
   /** The verified chunks as a chunk bitmap in base64 (CHUNK_LIST's `have`). */
@@ -113,7 +128,7 @@ export class PartFile {
     return encodeChunkBitmap(this.#done);
   }
 
-  /** Whether every chunk that bytes `offset` … `offset + length` touch is verified and written. */
+  /** Whether every chunk that bytes `offset` … `offset + length` touch is verified. */
   covers(offset: number, length: number): boolean {
     if (this.#closed || length <= 0 || offset + length > this.target.size) return false;
     const first = Math.floor(offset / this.target.chunkSize);
@@ -122,38 +137,18 @@ export class PartFile {
     return true;
   }
 
-  /** Verified chunks so far. */
-  get doneCount(): number {
-    return this.#doneCount;
+  /** A buffer for chunk `i` (recycled from the hashing thread when possible). */
+  chunkBuffer(i: number): Uint8Array {
+    return this.#hash.buffer(chunkRange(i, this.target.size, this.target.chunkSize).length);
   }
 
-  /** Bytes in verified chunks. */
-  get doneBytes(): number {
-    let bytes = 0;
-    for (let i = 0; i < this.count; i++) {
-      if (this.isDone(i)) bytes += chunkRange(i, this.target.size, this.target.chunkSize).length;
-    }
-    return bytes;
-  }
-
-  /** Re-reads chunks recorded as done and forgets those whose hash no longer matches. */
-  async recheckResumed(): Promise<number> {
-    if (!this.hashes) return 0;
-    let dropped = 0;
-    for (let i = 0; i < this.count; i++) {
-      if (!this.isDone(i)) continue;
-      const bytes = await this.#readChunk(i);
-      if (createHash("sha256").update(bytes).digest("hex") !== this.hashes[i]) {
-        this.#done[i >> 3] &= ~(1 << (i & 7));
-        this.#doneCount--;
-        dropped++;
-      }
-    }
-    return dropped;
-  }
-
-  /** Writes a verified chunk in place and records it (state saved within 0.5 s). */
-  async writeChunk(i: number, bytes: Uint8Array): Promise<void> {
+  /**
+   * Writes chunk `i` in place and records it, as verified (its hash was
+   * checked) or as written only (to be checked with the whole file). The
+   * state is saved within 0.5 s. The buffer is handed to the hash: do not
+   * reuse it.
+   */
+  async writeChunk(i: number, bytes: Uint8Array, verified: boolean): Promise<void> {
     const { offset } = chunkRange(i, this.target.size, this.target.chunkSize);
     const write = this.#writing.then(async () => {
       if (this.#position !== offset) await this.#seek(offset);
@@ -165,93 +160,94 @@ export class PartFile {
     });
     this.#writing = write.catch(() => {});
     await write;
-    if (this.isDone(i)) return;
-    this.#done[i >> 3] |= 1 << (i & 7);
-    this.#doneCount++;
-    this.#feed(i, bytes);
+    if (this.isPresent(i)) return;
+    setBit(verified ? this.#done : this.#written, i);
+    if (verified) this.#doneCount++;
+    this.#count(i, 1);
+    this.#hash.feed(i, bytes);
     this.#saveTimer ??= setTimeout(() => {
       this.#saveTimer = undefined;
       if (!this.#closed) this.saveState().catch(() => {});
     }, SAVE_EVERY_MS);
   }
 
-  /** Writes the state file now. */
-  async saveState(): Promise<void> {
-    const state: State = {
-      version: 1,
-      sha256: this.target.sha256,
-      size: this.target.size,
-      chunkSize: this.target.chunkSize,
-      hashes: this.hashes,
-      done: encodeChunkBitmap(this.#done),
-    };
-    const tmp = `${this.statePath}.tmp`;
-    await Deno.writeTextFile(tmp, JSON.stringify(state));
-    await Deno.rename(tmp, this.statePath);
+  /**
+   * Checks written chunks against the chunk list (with `all`, verified ones
+   * too, as on resume): those that match become verified, the others are
+   * forgotten. Returns the chunks that failed.
+   */
+  async check(all = false): Promise<number[]> {
+    if (!this.hashes) return [];
+    const failed: number[] = [];
+    for (let i = 0; i < this.count; i++) {
+      if (!(hasChunk(this.#written, i) || (all && hasChunk(this.#done, i)))) continue;
+      const bytes = await this.#readChunk(i);
+      const wasDone = hasChunk(this.#done, i);
+      clearBit(this.#written, i);
+      clearBit(this.#done, i);
+      if (createHash("sha256").update(bytes).digest("hex") === this.hashes[i]) {
+        setBit(this.#done, i);
+        if (!wasDone) this.#doneCount++;
+      } else {
+        if (wasDone) this.#doneCount--;
+        this.#count(i, -1);
+        failed.push(i);
+      }
+    }
+    return failed;
+  }
+
+  /** The whole file's SHA-256 matched: every written chunk is verified with it. */
+  markAllVerified(): void {
+    for (let b = 0; b < this.#done.length; b++) this.#done[b] |= this.#written[b];
+    this.#written.fill(0);
+    this.#doneCount = this.#presentCount;
   }
 
   /** Finishes the whole-file SHA-256 (reading from disk only what is not in memory). */
   async wholeHash(): Promise<string> {
     await this.#writing;
-    for (; this.#cursor < this.count; this.#cursor++) {
-      const held = this.#held.get(this.#cursor);
-      this.#whole.update(held ?? await this.#readChunk(this.#cursor));
-      this.#held.delete(this.#cursor);
-    }
-    return this.#whole instanceof BackgroundHash
-      ? await this.#whole.digest()
-      : this.#whole.digest("hex");
+    return await this.#hash.digest((i) => this.#readChunk(i));
   }
 
-  /** Forgets every chunk: the bytes written turned out wrong as a whole. */
-  reset(): void {
-    this.#done.fill(0);
-    this.#doneCount = 0;
-    if (this.#whole instanceof BackgroundHash) {
-      this.#whole.close();
-      this.#whole = new BackgroundHash();
-    } else this.#whole = createHash("sha256");
-    this.#cursor = 0;
-    this.#held.clear();
-    this.#heldBytes = 0;
+  /** Starts the whole-file SHA-256 over (after one that did not match). */
+  restartWholeHash(): void {
+    this.#hash.restart();
+  }
+
+  /** Writes the state file now. */
+  async saveState(): Promise<void> {
+    await writePartState(this.statePath, {
+      target: this.target,
+      hashes: this.hashes,
+      done: this.#done,
+      written: this.#written,
+    });
   }
 
   /**
    * Closes the file (once). `keep`: write the state for a later resume;
    * `done`: remove the state (the download is complete); `discard`: remove the
-   * state and the bytes (they are wrong).
+   * state and the bytes (they are wrong). Nothing written: nothing is kept.
    */
   async close(how: "keep" | "done" | "discard"): Promise<void> {
-    // (an empty download is discarded even when asked to keep it)
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#whole instanceof BackgroundHash) this.#whole.close();
+    this.#hash.close();
     clearTimeout(this.#saveTimer);
     this.#saveTimer = undefined;
     await this.#writing;
     this.#file.close();
-    // Nothing verified yet: nothing worth keeping either.
-    if (how === "keep" && this.#doneCount === 0) how = "discard";
+    if (how === "keep" && this.presentCount === 0) how = "discard";
     if (how === "keep") await this.saveState().catch(() => {});
-    else await Deno.remove(this.statePath).catch(() => {});
+    else await removePartState(this.statePath);
     if (how === "discard") await Deno.remove(this.partPath).catch(() => {});
   }
 
-  /** Feeds the whole-file hash in order. A buffer fed to a BackgroundHash is handed over. */
-  #feed(i: number, bytes: Uint8Array): void {
-    if (i === this.#cursor) {
-      this.#whole.update(bytes);
-      this.#cursor++;
-      for (let held = this.#held.get(this.#cursor); held; held = this.#held.get(this.#cursor)) {
-        this.#whole.update(held);
-        this.#held.delete(this.#cursor);
-        this.#heldBytes -= held.length;
-        this.#cursor++;
-      }
-    } else if (i > this.#cursor && this.#heldBytes + bytes.length <= HELD_BYTES_MAX) {
-      this.#held.set(i, bytes);
-      this.#heldBytes += bytes.length;
-    }
+  /** Counts chunk `i` in (+1) or out (-1) of the chunks written. */
+  #count(i: number, sign: 1 | -1): void {
+    this.#presentCount += sign;
+    this.#presentBytes += sign * chunkRange(i, this.target.size, this.target.chunkSize).length;
   }
 
   async #readChunk(i: number): Promise<Uint8Array> {
@@ -275,13 +271,10 @@ export class PartFile {
   }
 }
 
-async function readState(path: string): Promise<State | null> {
-  try {
-    const s = JSON.parse(await Deno.readTextFile(path));
-    return s?.version === 1 && typeof s.sha256 === "string" && typeof s.done === "string"
-      ? s
-      : null;
-  } catch {
-    return null;
-  }
+function setBit(bits: Uint8Array, i: number): void {
+  bits[i >> 3] |= 1 << (i & 7);
+}
+
+function clearBit(bits: Uint8Array, i: number): void {
+  bits[i >> 3] &= ~(1 << (i & 7));
 }

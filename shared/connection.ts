@@ -21,6 +21,11 @@ export interface ByteStream {
 export interface ConnectionOptions {
   /** Largest frame accepted (default 1 MiB). */
   maxFrameBytes?: number;
+  /**
+   * A write that makes no progress for this long closes the connection (a
+   * reader that stopped reading cannot hold us forever). Default: no limit.
+   */
+  writeTimeoutMs?: number;
 }
 
 /** Control reads start small (idle connections are many) and grow while data streams in. */
@@ -32,6 +37,7 @@ export class MessageConnection {
   readonly #stream: ByteStream;
   readonly #decoder: FrameDecoder;
   readonly #maxFrameBytes: number;
+  readonly #writeTimeoutMs: number | undefined;
   #scratch = new Uint8Array(CONTROL_READ_MIN);
   #writing: Promise<unknown> = Promise.resolve();
   /** Writes started or waiting, so a write with none ahead of it can start at once. */
@@ -44,6 +50,7 @@ export class MessageConnection {
   constructor(stream: ByteStream, options: ConnectionOptions = {}) {
     this.#stream = stream;
     this.#maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
+    this.#writeTimeoutMs = options.writeTimeoutMs;
     this.#decoder = new FrameDecoder(this.#maxFrameBytes);
   }
 
@@ -92,7 +99,7 @@ export class MessageConnection {
       // Nothing queued (the usual case): one write() with callbacks made once; the
       // rest of a partial write goes through #writeAll.
       this.#inFlight = bytes;
-      done = this.#stream.write(bytes).then(this.#onWritten, this.#onWriteFailed);
+      done = this.#write(bytes).then(this.#onWritten, this.#onWriteFailed);
     }
     this.#writing = done;
     return done;
@@ -215,6 +222,18 @@ export class MessageConnection {
 
   readonly #close = () => this.close();
 
+  /** One write to the stream, within the write timeout when there is one. */
+  #write(bytes: Uint8Array): Promise<number> {
+    const write = this.#stream.write(bytes);
+    if (this.#writeTimeoutMs === undefined) return write;
+    return withDeadline(
+      write,
+      this.#writeTimeoutMs,
+      `The other side took nothing for ${this.#writeTimeoutMs} ms`,
+      this.#close,
+    );
+  }
+
   /** Closes the stream; pending reads end. Safe to call twice. */
   close(): void {
     if (this.#closed) return;
@@ -240,7 +259,7 @@ export class MessageConnection {
       let off = 0;
       while (off < bytes.length) {
         if (this.#closed) throw new ConnectionClosedError("Connection is closed");
-        off += await this.#stream.write(off === 0 ? bytes : bytes.subarray(off));
+        off += await this.#write(off === 0 ? bytes : bytes.subarray(off));
       }
     } finally {
       this.#queued--;

@@ -35,6 +35,30 @@ export async function tempDir(files: Record<string, string | Uint8Array> = {}): 
   };
 }
 
+/** Whether this process may mount file systems (root on Linux): small-disk tests need it. */
+export function canMount(): boolean {
+  return Deno.build.os === "linux" && Deno.uid() === 0;
+}
+
+/**
+ * A temp folder on its own tmpfs of `bytes` (root only; see canMount), to
+ * see what a full disk does. Unmounted and removed on dispose.
+ */
+export async function smallDisk(bytes: number): Promise<TempDir> {
+  const dir = await tempDir();
+  const mount = await new Deno.Command("mount", {
+    args: ["-t", "tmpfs", "-o", `size=${bytes}`, "tmpfs", dir.path],
+  }).output();
+  if (!mount.success) throw new Error(`mount failed: ${new TextDecoder().decode(mount.stderr)}`);
+  return {
+    path: dir.path,
+    async [Symbol.asyncDispose]() {
+      await new Deno.Command("umount", { args: [dir.path] }).output();
+      await dir[Symbol.asyncDispose]();
+    },
+  };
+}
+
 /** Deterministic pseudo-random bytes (xorshift), so content is reproducible. */
 export function randomBytes(size: number, seed = 1): Uint8Array {
   const out = new Uint8Array(size);

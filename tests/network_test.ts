@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Peer } from "../peer/peer.ts";
 import { IndexClient } from "../peer/index_client.ts";
-import { DownloadError } from "../peer/downloader.ts";
+import { SwapmeetError } from "../shared/errors.ts";
 import { randomBytes, tempDir, testServer, waitFor } from "./_helpers.ts";
 
 const SONG = randomBytes(3 * 1024 * 1024 + 17, 7);
@@ -112,6 +112,8 @@ Deno.test("download from an unreachable holder fails with a one-line reason and 
       mtime: 0,
       description: "",
       sha256: "0".repeat(64),
+      chunkSize: 1024 * 1024,
+      chunkRoot: "1".repeat(64),
       peers: [{
         id: 9,
         host: "127.0.0.1",
@@ -121,7 +123,7 @@ Deno.test("download from an unreachable holder fails with a one-line reason and 
       }],
     };
     await assert.rejects(() => c.download(ghost), (err: Error) => {
-      assert.ok(err instanceof DownloadError);
+      assert.ok(err instanceof SwapmeetError);
       assert.match(
         err.message,
         /peer 9 \(127\.0\.0\.1:\d+\): Cannot reach 127\.0\.0\.1:\d+: connection refused/,

@@ -121,7 +121,7 @@ Deno.test("a download in progress is a source: another peer gets the whole file 
   }
 });
 
-Deno.test("a holder still downloading that stops getting chunks is dropped; what came is kept", async () => {
+Deno.test("when no holder sends anything for the stall time, get stops and keeps what came", async () => {
   const content = randomBytes(3 * MiB, 43);
   await using share = await tempDir({ "stuck.bin": content });
   await using out = await tempDir();
@@ -148,21 +148,13 @@ Deno.test("a holder still downloading that stops getting chunks is dropped; what
         partial: true,
       }],
     };
-    const notes: string[] = [];
-    const started = Date.now();
     await assert.rejects(
-      downloadFile(result, {
-        outDir: out.path,
-        partialStallMs: 1_000,
-        onNote: (l) => notes.push(l),
-      }),
-      /still downloading and has had none of the missing chunks for 1 s/,
+      downloadFile(result, { outDir: out.path, stallMs: 1_000 }),
+      /^SwapmeetError: Download of stuck\.bin failed: No holder sent anything for 1 second \(the \.part file is kept\)$/,
     );
-    assert.ok(Date.now() - started < 10_000);
-    assert.ok(notes.some((l) => l.startsWith("Dropped peer 9")), notes.join("; "));
-    // The chunk it had stays verified in the .part file, for a later resume.
+    // The chunk it had stays on record in the .part file (checked on resume).
     const state = JSON.parse(await Deno.readTextFile(`${out.path}/stuck.bin.part.json`));
-    assert.equal(state.done, "AQ==");
+    assert.equal(state.written, "AQ==");
   } finally {
     await fs.close();
   }

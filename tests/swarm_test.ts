@@ -102,9 +102,9 @@ Deno.test("a get killed halfway resumes from its verified chunks and finishes wi
     await waitFor(
       async () => {
         const s = await Deno.readTextFile(state).then(JSON.parse, () => null);
-        return s && atob(s.done).split("").some((ch) => ch.charCodeAt(0) !== 0);
+        return s && [s.done, s.written].some((b) => /[^A]/.test(b.replace(/=+$/, "")));
       },
-      "a verified chunk on record",
+      "a chunk on record",
       20_000,
     );
     first.kill("SIGKILL");

@@ -1,0 +1,96 @@
+/**
+ * Sending one byte range of a shared file: the FILE header, then the bytes,
+ * read from disk into a buffer reused between requests, within the upload
+ * rate limit.
+ * @module
+ */
+import type { MessageConnection } from "../shared/connection.ts";
+import { ConnectionClosedError, errorMessage, ProtocolError } from "../shared/errors.ts";
+import type { MessageOf } from "../shared/protocol.ts";
+import type { RateLimiter } from "./rate_limiter.ts";
+import type { SharedFile } from "./share_folder.ts";
+
+const SEND_BUFFER_BYTES = 1024 * 1024;
+
+/** The file a connection is reading, kept open between its requests (chunks come in runs). */
+export class OpenFiles {
+  #current: { path: string; file: Deno.FsFile; size: number; position: number } | null = null;
+  #buf: Uint8Array | null = null;
+
+  /** This connection's send buffer (reused between requests). */
+  buffer(size: number): Uint8Array {
+    if (!this.#buf || this.#buf.length !== size) this.#buf = new Uint8Array(size);
+    return this.#buf;
+  }
+
+  /** The open file at `path` with its size now, or null when it cannot be opened. */
+  async get(path: string): Promise<{ file: Deno.FsFile; size: number; position: number } | null> {
+    if (this.#current?.path === path) return this.#current;
+    this.close();
+    try {
+      const file = await Deno.open(path);
+      this.#current = { path, file, size: (await file.stat()).size, position: 0 };
+      return this.#current;
+    } catch {
+      return null;
+    }
+  }
+
+  close(): void {
+    this.#current?.file.close();
+    this.#current = null;
+  }
+}
+
+/** Sends FILE and the requested bytes, or ERROR NOT_FOUND (the connection stays open). */
+export async function sendRange(
+  conn: MessageConnection,
+  msg: MessageOf<"DOWNLOAD">,
+  shared: SharedFile | undefined,
+  files: OpenFiles,
+  limiter: RateLimiter | null,
+  stats: { bytesSent: number },
+  corrupt: boolean,
+): Promise<void> {
+  const open = shared ? await files.get(shared.path) : null;
+  if (!shared || !open || open.size !== shared.size) {
+    await conn.send(errorMessage("NOT_FOUND", `No file with SHA-256 ${msg.sha256} is shared here`));
+    return;
+  }
+  const size = open.size;
+  const offset = msg.offset ?? 0;
+  if (offset > size) {
+    throw new ProtocolError("BAD_MESSAGE", `Offset ${offset} is past the end (${size} bytes)`);
+  }
+  const length = Math.min(msg.length ?? size - offset, size - offset);
+  if (shared.part && length > 0 && !shared.part.covers(offset, length)) {
+    await conn.send(
+      errorMessage(
+        "NOT_FOUND",
+        `Bytes ${offset}+${length} of ${msg.sha256} are not all here yet (this peer is still downloading it)`,
+      ),
+    );
+    return;
+  }
+  await conn.send({ type: "FILE", status: "ok", size: length, offset, total: size });
+  if (open.position !== offset) await open.file.seek(offset, Deno.SeekMode.Start);
+  open.position = offset + length;
+  let left = length;
+  const piece = limiter ? limiter.pieceBytes : SEND_BUFFER_BYTES;
+  const buf = files.buffer(piece);
+  let first = true;
+  while (left > 0) {
+    const n = await open.file.read(buf.subarray(0, Math.min(left, buf.length)));
+    if (n === null) {
+      files.close();
+      throw new ConnectionClosedError("File ended early while sending");
+    }
+    if (corrupt && first) buf[0] ^= 0xff;
+    first = false;
+    await limiter?.take(n);
+    // writeRaw must finish before buf is reused.
+    await conn.writeRaw(buf.subarray(0, n));
+    stats.bytesSent += n;
+    left -= n;
+  }
+}
