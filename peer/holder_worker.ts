@@ -7,7 +7,6 @@
  */
 import { createHash } from "node:crypto";
 import { chunkRange, decodeChunkBitmap } from "../shared/chunks.ts";
-import type { MessageConnection } from "../shared/connection.ts";
 import { delay } from "../shared/deadline.ts";
 import { RemoteError, SwapmeetError } from "../shared/errors.ts";
 import type { Holder, Message } from "../shared/protocol.ts";
