@@ -203,15 +203,6 @@ export class ChunkScheduler {
     }
   }
 
-  /** A chunk that was here turned out wrong: it is wanted again. */
-  lost(i: number): void {
-    if (this.#state[i] !== PRESENT) return;
-    this.#state[i] = WANTED;
-    this.#present--;
-    if (i < this.#low) this.#low = i;
-    if (i < this.#lowMissing) this.#lowMissing = i;
-  }
-
   /**
    * `key` answered BUSY to a request (whose chunks the caller gives back): it
    * is backed off for 250 ms, 500 ms, … up to 30 s, times 0.5 to 1.5. Further

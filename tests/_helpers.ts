@@ -5,7 +5,11 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { ByteStream } from "../shared/connection.ts";
+import type { FileService } from "../peer/file_server.ts";
+import type { HolderConnector } from "../peer/holder_connector.ts";
+import { type ByteStream, MessageConnection } from "../shared/connection.ts";
+import { ConnectionClosedError } from "../shared/errors.ts";
+import { sayHello } from "../shared/handshake.ts";
 import { type IndexServer, startIndexServer } from "../server/index_server.ts";
 
 /** The project's root folder. */
@@ -270,4 +274,26 @@ export async function runMain(
   }
   const { code } = await p.status();
   return { code, stdout: p.stdout, stderr: p.stderr };
+}
+
+/**
+ * A HolderConnector that reaches in-process file services over in-memory
+ * pipes (by holder ID), as if from `host`: download tests without sockets.
+ */
+export function pipeConnector(
+  services: Map<number, FileService>,
+  host = "10.0.0.2",
+): HolderConnector {
+  return async (holder, cancel) => {
+    const service = services.get(holder.id);
+    if (!service) {
+      throw new ConnectionClosedError(`Cannot reach ${holder.host}:${holder.port}: refused`);
+    }
+    const [mine, theirs] = pipePair();
+    service.serve(new MessageConnection(theirs), host);
+    const conn = new MessageConnection(mine);
+    cancel.addEventListener("abort", () => conn.close(), { once: true });
+    await sayHello(conn, { port: 0 }, { timeoutMs: 5_000 });
+    return conn;
+  };
 }

@@ -1,0 +1,78 @@
+import assert from "node:assert/strict";
+import { downloadFile } from "../../peer/downloader.ts";
+import { createFileService, type FileService } from "../../peer/file_server.ts";
+import { scanShare } from "../../peer/share_folder.ts";
+import type { Holder, SearchResult } from "../../shared/protocol.ts";
+import { pipeConnector, randomBytes, tempDir } from "../_helpers.ts";
+
+const MiB = 1024 * 1024;
+
+/** Holders 1…n sharing `content` through in-process file services. */
+async function holders(content: Uint8Array, n: number, corrupt: number[] = []) {
+  const dir = await tempDir({ "lecture.mp4": content });
+  const [file] = (await scanShare(dir.path)).files;
+  const services = new Map<number, FileService>();
+  const peers: Holder[] = [];
+  for (let id = 1; id <= n; id++) {
+    services.set(
+      id,
+      createFileService((sha) => sha === file.sha256 ? file : undefined, {
+        corrupt: corrupt.includes(id),
+      }),
+    );
+    peers.push({
+      id,
+      host: `10.0.0.${id}`,
+      port: 4000,
+      sharedAt: "2026-11-30T12:00:00Z",
+      name: file.name,
+    });
+  }
+  const { path: _p, chunkHashes: _h, part: _part, ...record } = file;
+  const result: SearchResult = { ...record, peers };
+  return { dir, result, connect: pipeConnector(services) };
+}
+
+Deno.test("downloadFile over in-memory pipes: three holders, every chunk checked, the file whole", async () => {
+  const content = randomBytes(5 * MiB + 17, 141);
+  const h = await holders(content, 3);
+  await using _dir = h.dir;
+  await using out = await tempDir();
+  const done = await downloadFile(h.result, { outDir: out.path, connect: h.connect });
+  assert.deepEqual(await Deno.readFile(done.path), content);
+  assert.ok(done.sources >= 1 && done.sources <= 3);
+});
+
+Deno.test("downloadFile over in-memory pipes: a corrupting holder is dropped by name, the file is right", async () => {
+  const content = randomBytes(4 * MiB, 142);
+  const h = await holders(content, 2, [1]);
+  await using _dir = h.dir;
+  await using out = await tempDir();
+  const notes: string[] = [];
+  const done = await downloadFile(h.result, {
+    outDir: out.path,
+    connect: h.connect,
+    onNote: (l) => notes.push(l),
+  });
+  assert.deepEqual(await Deno.readFile(done.path), content);
+  assert.ok(
+    notes.some((l) => /^Dropped peer 1: sent chunk \d+ with a wrong SHA-256/.test(l)),
+    notes.join("\n"),
+  );
+  assert.equal(done.sources, 1, "only the honest holder's chunks were kept");
+});
+
+Deno.test("downloadFile over in-memory pipes: saveAs names the file; an existing file is never replaced", async () => {
+  const content = randomBytes(MiB + 3, 143);
+  const h = await holders(content, 1);
+  await using _dir = h.dir;
+  await using out = await tempDir({ "talk.mp4": "mine" });
+  const done = await downloadFile(h.result, {
+    outDir: out.path,
+    connect: h.connect,
+    saveAs: "talk.mp4",
+  });
+  assert.match(done.path, /talk \(1\)\.mp4$/);
+  assert.equal(await Deno.readTextFile(`${out.path}/talk.mp4`), "mine");
+  assert.deepEqual(await Deno.readFile(done.path), content);
+});

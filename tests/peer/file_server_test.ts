@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { createFileService } from "../../peer/file_server.ts";
+import { scanShare } from "../../peer/share_folder.ts";
+import { UploadSlots } from "../../peer/upload_slots.ts";
+import { MessageConnection } from "../../shared/connection.ts";
+import { sayHello } from "../../shared/handshake.ts";
+import { pipePair, randomBytes, tempDir } from "../_helpers.ts";
+
+Deno.test("one address holds at most half the upload slots; another address is still served", async () => {
+  await using share = await tempDir({ "a.bin": randomBytes(100_000, 131) });
+  const [file] = (await scanShare(share.path)).files;
+  const service = createFileService((sha) => sha === file.sha256 ? file : undefined, {
+    uploadSlots: 8,
+  });
+  const conns: MessageConnection[] = [];
+  const served: Promise<void>[] = [];
+  const ask = async (host: string) => {
+    const [mine, theirs] = pipePair();
+    served.push(service.serve(new MessageConnection(theirs), host));
+    const conn = new MessageConnection(mine);
+    conns.push(conn);
+    await sayHello(conn, { port: 0 }, { timeoutMs: 5_000 });
+    await conn.send({ type: "DOWNLOAD", sha256: file.sha256, offset: 0, length: 10 });
+    const reply = await conn.expect(["FILE", "BUSY"], 5_000);
+    if (reply.type === "FILE") await conn.readInto(new Uint8Array(reply.size), 5_000);
+    return reply.type;
+  };
+  try {
+    const greedy = [];
+    for (let i = 0; i < 6; i++) greedy.push(await ask("10.0.0.66"));
+    assert.deepEqual(greedy, ["FILE", "FILE", "FILE", "FILE", "BUSY", "BUSY"]);
+    assert.equal(await ask("10.0.0.7"), "FILE", "another machine still gets a slot");
+  } finally {
+    for (const c of conns) c.close();
+    await Promise.all(served);
+  }
+});
+
+Deno.test("a queued downloader that stops asking loses its place", () => {
+  const slots = new UploadSlots<string>(1, { staleMs: 1_000 });
+  assert.deepEqual(slots.acquire("a", "h1", 0), { granted: true });
+  assert.deepEqual(slots.acquire("b", "h2", 0), { granted: false, position: 1 });
+  assert.deepEqual(slots.acquire("c", "h3", 500), { granted: false, position: 2 });
+  slots.release("a");
+  // b went quiet for more than a second: c, which kept asking, is next.
+  assert.deepEqual(slots.acquire("c", "h3", 1_400), { granted: true });
+  assert.deepEqual(slots.acquire("b", "h2", 1_500), { granted: false, position: 1 });
+});
