@@ -3,7 +3,7 @@
  * chunk (a file of one chunk is hashed once: its chunk hash is its hash).
  * @module
  */
-import { createHash } from "node:crypto";
+import { createHash, type Hash } from "node:crypto";
 import { chunkSizeFor } from "../shared/chunks.ts";
 
 /** Hashes of one file. */
@@ -13,7 +13,7 @@ export interface FileHashes {
   chunkHashes: string[];
 }
 
-const READ_BYTES = 1024 * 1024; // divides every chunk size
+const READ_BYTES = 1024 * 1024;
 
 /** Read buffers kept for reuse: allocating 1 MiB per small file would cost more than hashing it. */
 const spare: Uint8Array[] = [];
@@ -21,75 +21,69 @@ const spare: Uint8Array[] = [];
 /** Files up to this size are read with blocking calls: for small files the async hops cost more than the hashing. */
 const SYNC_BELOW = 4 * 1024 * 1024;
 
-/** Reads `path` once and returns its whole-file and per-chunk SHA-256. */
-export async function hashFileChunks(path: string, sizeHint?: number): Promise<FileHashes> {
-  if (sizeHint !== undefined && sizeHint < SYNC_BELOW) return hashSmallFile(path);
-  using file = await Deno.open(path);
-  const size = (await file.stat()).size;
-  const chunkSize = chunkSizeFor(size);
-  const buf = spare.pop() ?? new Uint8Array(READ_BYTES);
-  try {
-    const whole = createHash("sha256");
-    if (size <= chunkSize) {
-      for (let n = await file.read(buf); n !== null; n = await file.read(buf)) {
-        whole.update(buf.subarray(0, n));
-      }
-      const sha256 = whole.digest("hex");
-      return { sha256, chunkSize, chunkHashes: [sha256] };
-    }
-    const chunkHashes: string[] = [];
-    let chunk = createHash("sha256");
-    let inChunk = 0;
-    for (let n = await file.read(buf); n !== null; n = await file.read(buf)) {
-      const bytes = buf.subarray(0, n);
-      whole.update(bytes);
-      for (let off = 0; off < n;) {
-        const take = Math.min(n - off, chunkSize - inChunk);
-        chunk.update(bytes.subarray(off, off + take));
-        off += take;
-        inChunk += take;
-        if (inChunk === chunkSize) {
-          chunkHashes.push(chunk.digest("hex"));
-          chunk = createHash("sha256");
-          inChunk = 0;
-        }
+/** The whole-file and per-chunk hashes of bytes fed in order, in reads of any size. */
+class ChunkHasher {
+  readonly #chunkSize: number;
+  readonly #whole = createHash("sha256");
+  /** Null for a file of one chunk: its chunk hash is the whole-file hash. */
+  #chunk: Hash | null;
+  #inChunk = 0;
+  readonly #hashes: string[] = [];
+
+  constructor(size: number) {
+    this.#chunkSize = chunkSizeFor(size);
+    this.#chunk = size <= this.#chunkSize ? null : createHash("sha256");
+  }
+
+  update(bytes: Uint8Array): void {
+    this.#whole.update(bytes);
+    if (!this.#chunk) return;
+    for (let off = 0; off < bytes.length;) {
+      const take = Math.min(bytes.length - off, this.#chunkSize - this.#inChunk);
+      this.#chunk.update(bytes.subarray(off, off + take));
+      off += take;
+      this.#inChunk += take;
+      if (this.#inChunk === this.#chunkSize) {
+        this.#hashes.push(this.#chunk.digest("hex"));
+        this.#chunk = createHash("sha256");
+        this.#inChunk = 0;
       }
     }
-    if (inChunk > 0) chunkHashes.push(chunk.digest("hex"));
-    return { sha256: whole.digest("hex"), chunkSize, chunkHashes };
-  } finally {
-    if (spare.length < 4) spare.push(buf);
+  }
+
+  digest(): FileHashes {
+    const sha256 = this.#whole.digest("hex");
+    if (!this.#chunk) return { sha256, chunkSize: this.#chunkSize, chunkHashes: [sha256] };
+    if (this.#inChunk > 0) this.#hashes.push(this.#chunk.digest("hex"));
+    return { sha256, chunkSize: this.#chunkSize, chunkHashes: this.#hashes };
   }
 }
 
-/** The blocking variant for small files (one chunk or a few). */
-function hashSmallFile(path: string): FileHashes {
-  using file = Deno.openSync(path);
-  const size = file.statSync().size;
-  const chunkSize = chunkSizeFor(size);
+/**
+ * Reads `path` once and returns its whole-file and per-chunk SHA-256.
+ *
+ * @example
+ * ```ts
+ * const { sha256, chunkHashes } = await hashFileChunks("testing_files/welcome.txt");
+ * ```
+ */
+export async function hashFileChunks(path: string, sizeHint?: number): Promise<FileHashes> {
   const buf = spare.pop() ?? new Uint8Array(READ_BYTES);
   try {
-    const whole = createHash("sha256");
-    const chunkHashes: string[] = [];
-    let chunk = size <= chunkSize ? null : createHash("sha256");
-    let inChunk = 0;
-    for (let n = file.readSync(buf); n !== null; n = file.readSync(buf)) {
-      const bytes = buf.subarray(0, n);
-      whole.update(bytes);
-      if (!chunk) continue;
-      // READ_BYTES divides the chunk size, so a read never spans two chunks.
-      chunk.update(bytes);
-      inChunk += n;
-      if (inChunk === chunkSize) {
-        chunkHashes.push(chunk.digest("hex"));
-        chunk = createHash("sha256");
-        inChunk = 0;
+    if (sizeHint !== undefined && sizeHint < SYNC_BELOW) {
+      using file = Deno.openSync(path);
+      const hasher = new ChunkHasher(file.statSync().size);
+      for (let n = file.readSync(buf); n !== null; n = file.readSync(buf)) {
+        hasher.update(buf.subarray(0, n));
       }
+      return hasher.digest();
     }
-    const sha256 = whole.digest("hex");
-    if (!chunk) return { sha256, chunkSize, chunkHashes: [sha256] };
-    if (inChunk > 0) chunkHashes.push(chunk.digest("hex"));
-    return { sha256, chunkSize, chunkHashes };
+    using file = await Deno.open(path);
+    const hasher = new ChunkHasher((await file.stat()).size);
+    for (let n = await file.read(buf); n !== null; n = await file.read(buf)) {
+      hasher.update(buf.subarray(0, n));
+    }
+    return hasher.digest();
   } finally {
     if (spare.length < 4) spare.push(buf);
   }

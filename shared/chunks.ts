@@ -39,7 +39,7 @@ export function chunkRange(
 /** SHA-256 over the concatenated binary chunk hashes, as hex. */
 export function chunkRoot(hashes: readonly string[]): string {
   const h = createHash("sha256");
-  for (const hex of hashes) h.update(hexToBytes(hex));
+  for (const hex of hashes) h.update(Uint8Array.fromHex(hex));
   return h.digest("hex");
 }
 
@@ -60,18 +60,20 @@ export function chunkListMatches(
  * in base64.
  */
 export function encodeChunkBitmap(bits: Uint8Array): string {
-  let s = "";
-  for (const b of bits) s += String.fromCharCode(b);
-  return btoa(s);
+  return bits.toBase64();
 }
 
 /** Reads a chunk bitmap for `count` chunks; bad base64 gives no chunks, extra bytes are ignored. */
 export function decodeChunkBitmap(text: string, count: number): Uint8Array {
   const out = new Uint8Array(Math.ceil(count / 8));
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(text)) return out; // not base64: nothing
+  // A hostile bitmap may be long: only the bytes that can mean something are decoded.
   try {
-    const raw = atob(text);
-    for (let i = 0; i < Math.min(raw.length, out.length); i++) out[i] = raw.charCodeAt(i);
-  } catch { /* not base64: nothing */ }
+    const raw = Uint8Array.fromBase64(text.slice(0, Math.ceil(out.length / 3) * 4), {
+      lastChunkHandling: "loose",
+    });
+    out.set(raw.subarray(0, out.length));
+  } catch { /* a broken last group: nothing */ }
   // Bits past the last chunk mean nothing.
   if (count % 8 !== 0 && out.length > 0) out[out.length - 1] &= (1 << (count % 8)) - 1;
   return out;
@@ -80,10 +82,4 @@ export function decodeChunkBitmap(text: string, count: number): Uint8Array {
 /** Whether chunk `i` is set in a chunk bitmap. */
 export function hasChunk(bits: Uint8Array, i: number): boolean {
   return (bits[i >> 3] & (1 << (i & 7))) !== 0;
-}
-
-function hexToBytes(hex: string): Uint8Array {
-  const out = new Uint8Array(hex.length >> 1);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(hex.slice(2 * i, 2 * i + 2), 16);
-  return out;
 }

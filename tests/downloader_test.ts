@@ -132,6 +132,14 @@ Deno.test("each failing holder is skipped with a reason and the next one deliver
   const done = await downloadFile(file, { outDir: out.path, onNote: (l) => notes.push(l) });
   assert.deepEqual(await Deno.readFile(done.path), CONTENT);
   assert.equal(done.sources, 1, "only the good holder sent chunks");
+  assert.ok(notes.length > 0, "the failing holders are noted");
+  for (const line of notes) {
+    assert.match(
+      line,
+      /^Dropped peer [1-5]: \S/,
+      "a note names a failing holder, never the good one",
+    );
+  }
   assert.deepEqual(
     [...Deno.readDirSync(out.path)].map((e) => e.name),
     ["data.bin"],

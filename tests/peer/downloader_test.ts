@@ -76,3 +76,51 @@ Deno.test("downloadFile over in-memory pipes: saveAs names the file; an existing
   assert.equal(await Deno.readTextFile(`${out.path}/talk.mp4`), "mine");
   assert.deepEqual(await Deno.readFile(done.path), content);
 });
+
+Deno.test("downloadFile over in-memory pipes: a file of 32 MiB or more (hashed on a worker thread) arrives whole", async () => {
+  const content = randomBytes(33 * MiB, 144);
+  const h = await holders(content, 1);
+  await using _dir = h.dir;
+  await using out = await tempDir();
+  const done = await downloadFile(h.result, { outDir: out.path, connect: h.connect });
+  assert.deepEqual(await Deno.readFile(done.path), content);
+});
+
+Deno.test("a resumed download checks its chunks again and fetches the ones that changed on disk", async () => {
+  const content = randomBytes(4 * MiB, 145);
+  const h = await holders(content, 1);
+  await using _dir = h.dir;
+  await using out = await tempDir();
+  // A download stopped with every chunk on record, then chunk 2 damaged on disk.
+  const partPath = `${out.path}/lecture.mp4.part`;
+  await downloadFile(h.result, { outDir: out.path, connect: h.connect });
+  await Deno.rename(`${out.path}/lecture.mp4`, partPath);
+  const damaged = await Deno.readFile(partPath);
+  damaged[2 * MiB + 7] ^= 0xff;
+  await Deno.writeFile(partPath, damaged);
+  await Deno.writeTextFile(
+    `${partPath}.json`,
+    JSON.stringify({
+      version: 2,
+      sha256: h.result.sha256,
+      size: h.result.size,
+      chunkSize: MiB,
+      chunkRoot: h.result.chunkRoot,
+      hashes: null,
+      done: "Dw==",
+      written: "AA==",
+    }),
+  );
+  const notes: string[] = [];
+  const done = await downloadFile(h.result, {
+    outDir: out.path,
+    connect: h.connect,
+    onNote: (l) => notes.push(l),
+  });
+  assert.ok(
+    notes.includes("Resuming lecture.mp4: 3 of 4 chunks already verified (1 failed the check)."),
+    notes.join("\n"),
+  );
+  assert.equal(done.resumedBytes, 3 * MiB);
+  assert.deepEqual(await Deno.readFile(done.path), content);
+});
