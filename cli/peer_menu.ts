@@ -1,22 +1,17 @@
 /**
  * The peer's interactive menu: search and download, list the network, show
  * my shares, quit. Reads answers from a LineSource, so it runs the same on a
- * terminal and with piped stdin.
+ * terminal and with piped stdin. A wrong answer is asked again; an error is
+ * told and the menu goes on.
  * @module
  */
-import { join } from "node:path";
-import { formatHolders, formatResults } from "../cli/format.ts";
-import { humanBytes, plural } from "../shared/text.ts";
-import { askWithDefault, type LineSource } from "../cli/line_reader.ts";
+import type { Peer } from "../peer/peer.ts";
 import type { SearchResult } from "../shared/protocol.ts";
-import type { Peer } from "./peer.ts";
-import { createProgress } from "./progress.ts";
-import {
-  DESCRIPTIONS_FILE,
-  listShareFiles,
-  openShareFolder,
-  writeDescriptions,
-} from "./share_folder.ts";
+import { terminalSafe } from "../shared/text.ts";
+import { alreadyHereLine, savedLine, showDownload } from "./download_view.ts";
+import { formatHolders, formatResults, formatResultsWithHolders } from "./format.ts";
+import { askWithDefault, type LineSource } from "./line_reader.ts";
+import * as screen from "./screen.ts";
 
 const MENU = [
   "",
@@ -26,10 +21,14 @@ const MENU = [
   "4 - Quit",
 ];
 
-/** Runs the menu until the user quits or input ends. */
+/**
+ * Runs the menu until the user quits or input ends.
+ * @example
+ * await runPeerMenu(peer, new LineReader());
+ */
 export async function runPeerMenu(peer: Peer, lines: LineSource): Promise<void> {
   for (;;) {
-    console.log(MENU.join("\n"));
+    screen.say(MENU.join("\n"));
     const choice = await lines.ask("Choice: ");
     if (choice === null) return;
     try {
@@ -52,10 +51,10 @@ export async function runPeerMenu(peer: Peer, lines: LineSource): Promise<void> 
         case "":
           break;
         default:
-          console.log(`Unknown choice "${choice.trim()}": type 1, 2, 3 or 4.`);
+          screen.say(`Unknown choice "${choice.trim()}": type 1, 2, 3 or 4.`);
       }
     } catch (err) {
-      console.log(`Error: ${(err as Error).message}`);
+      screen.say(`Error: ${terminalSafe((err as Error).message)}`);
     }
   }
 }
@@ -65,103 +64,84 @@ async function searchAndDownload(peer: Peer, lines: LineSource): Promise<void> {
   if (!query) return;
   const { results, truncated } = await peer.search(query);
   if (results.length === 0) {
-    console.log(`Nothing on the network matches "${query}".`);
+    screen.say(`Nothing on the network matches "${terminalSafe(query)}".`);
     return;
   }
-  console.log(formatResults(results).join("\n"));
-  if (truncated) console.log(`(more matches not shown: refine the search)`);
-  const pick = (await lines.ask(`Download which (1-${results.length}, Enter for none): `))?.trim();
-  if (!pick) return;
-  const index = Number(pick) - 1;
-  const file = results[index];
-  if (!Number.isInteger(index) || !file) {
-    console.log(`"${pick}" is not a number from 1 to ${results.length}.`);
-    return;
+  screen.say(formatResultsWithHolders(results, peer.peerId).join("\n"));
+  if (truncated) screen.say(`(more matches not shown: add words to narrow the search)`);
+  const file = await pickOne(lines, results);
+  if (file) await downloadChosen(peer, file, lines);
+}
+
+/** Asks for a result number until the answer is one (or Enter: none). */
+async function pickOne(lines: LineSource, results: SearchResult[]): Promise<SearchResult | null> {
+  for (;;) {
+    const pick = (await lines.ask(`Download which (1-${results.length}, Enter for none): `))
+      ?.trim();
+    if (!pick) return null;
+    const file = /^\d+$/.test(pick) ? results[Number(pick) - 1] : undefined;
+    if (file) return file;
+    screen.say(`"${pick}" is not a number from 1 to ${results.length}; try again.`);
   }
-  await downloadChosen(peer, file, lines);
 }
 
 async function downloadChosen(peer: Peer, file: SearchResult, lines: LineSource): Promise<void> {
+  const others = file.peers.filter((p) => p.id !== peer.peerId);
+  if (others.length === 0) {
+    const mine = file.peers[0]?.name ?? file.name;
+    screen.say(`That is your own file: you share it as ${terminalSafe(mine)}.`);
+    return;
+  }
   let peerId: number | undefined;
-  if (file.peers.length > 1) {
-    console.log(`${file.peers.length} peers hold ${file.name}:`);
-    console.log(formatHolders(file.peers, peer.peerId).join("\n"));
-    const answer = await askWithDefault(lines, "Download from which peer ID (any: Enter)", "any");
-    if (answer !== "any") {
-      peerId = Number(answer);
-      if (!file.peers.some((p) => p.id === peerId)) {
-        console.log(`Peer ${answer} does not hold this file.`);
-        return;
+  let saveAs = file.name;
+  if (others.length > 1) {
+    screen.say(`${others.length} other peers hold ${terminalSafe(file.name)}:`);
+    screen.say(formatHolders(file.peers, peer.peerId).join("\n"));
+    for (;;) {
+      const answer = await askWithDefault(lines, "Download from which peer ID (any: Enter)", "any");
+      if (answer === "any") break;
+      const holder = others.find((p) => String(p.id) === answer);
+      if (holder) {
+        peerId = holder.id;
+        saveAs = holder.name;
+        break;
       }
+      screen.say(
+        `"${answer}" is not one of ${
+          others.map((p) => p.id).join(", ")
+        }; type one, or Enter for any.`,
+      );
     }
   }
-  const progress = createProgress(file.name, file.size);
-  try {
-    const done = await peer.download(file, {
-      peerId,
-      onProgress: (p) => progress.update(p.received, p.sources),
-      onNote: (line) => {
-        progress.done();
-        console.log(line);
-      },
-    });
-    progress.done();
-    const from = plural(done.sources, "source");
-    console.log(`Saved ${done.path} (${humanBytes(done.bytes)}, SHA-256 verified, from ${from})`);
-  } catch (err) {
-    progress.done();
-    throw err;
+  let done = await showDownload(peer, file, { saveAs, peerId }, { stream: "out" });
+  if (done.existing) {
+    screen.say(alreadyHereLine(done));
+    const again = await askWithDefault(lines, "Download another copy anyway? (y/n)", "n");
+    if (!/^y/i.test(again)) return;
+    done = await showDownload(peer, file, { saveAs, peerId, again: true }, { stream: "out" });
   }
+  screen.say(savedLine(done));
 }
 
 async function listNetwork(peer: Peer): Promise<void> {
   const { results, truncated } = await peer.list(200);
   if (results.length === 0) {
-    console.log("No files are shared on the network yet.");
+    screen.say("No files are shared on the network yet.");
     return;
   }
-  console.log(formatResults(results).join("\n"));
-  if (truncated) console.log("(first 200 files shown)");
+  screen.say(formatResults(results, peer.peerId).join("\n"));
+  if (truncated) screen.say("(first 200 files shown)");
 }
 
 function showShares(peer: Peer): void {
   if (peer.shares.length === 0) {
-    console.log("You share no files.");
+    screen.say("You share no files.");
     return;
   }
-  console.log(`You are peer ${peer.peerId}, serving on port ${peer.port}:`);
-  console.log(
+  screen.say(`You are peer ${peer.peerId}, serving on port ${peer.port}:`);
+  screen.say(
     formatResults(peer.shares.map((f) => ({ ...f, peers: [] }))).map((l) =>
       l.replace(/0 sources\s+/, "")
     ).join("\n"),
   );
-}
-
-/**
- * When a share folder has no files.json, offers to write one, asking a
- * description for each file. Returns true when it wrote one.
- */
-export async function offerDescriptions(dir: string, lines: LineSource): Promise<boolean> {
-  const root = await openShareFolder(dir);
-  try {
-    await Deno.stat(join(root, DESCRIPTIONS_FILE));
-    return false;
-  } catch {
-    // missing: offer to create it
-  }
-  const files = listShareFiles(root);
-  if (files.length === 0) return false;
-  const answer = await askWithDefault(
-    lines,
-    `${root} has no ${DESCRIPTIONS_FILE}. Describe its ${files.length} files now? (y/n)`,
-    "n",
-  );
-  if (!/^y/i.test(answer)) return false;
-  const descriptions = new Map<string, string>();
-  for (const f of files) {
-    descriptions.set(f.name, (await lines.ask(`Keywords for ${f.name}: `))?.trim() ?? "");
-  }
-  await writeDescriptions(root, descriptions);
-  console.log(`Wrote ${join(root, DESCRIPTIONS_FILE)}.`);
-  return true;
 }

@@ -33,6 +33,8 @@ export interface DownloadOptions {
   outDir: string;
   /** Use only the holder with this peer ID. */
   peerId?: number;
+  /** The name to save the file as (its last segment, made safe); default `file.name`. */
+  saveAs?: string;
   /** Time allowed for connecting and for each read (default 15 s). */
   timeoutMs?: number;
   /** Private network secret. */
@@ -94,7 +96,7 @@ export async function downloadFile(
   } catch (err) {
     throw new DownloadError(`Cannot create download folder ${outDir}: ${osErrorText(err)}`);
   }
-  const name = safeFileName(file.name, `download-${file.sha256.slice(0, 12)}`);
+  const name = safeFileName(options.saveAs ?? file.name, `download-${file.sha256.slice(0, 12)}`);
   const chunkSize = file.chunkSize ?? chunkSizeFor(file.size);
   let part: PartFile;
   try {

@@ -30,9 +30,16 @@ export interface FileServerOptions {
   uploadSlots?: number;
   /** Total upload rate in bytes per second (default: unlimited). */
   maxUploadRate?: number;
-  /** Test only: flip a byte in everything sent, to prove downloaders catch it. */
-  corrupt?: boolean;
+  /**
+   * Called on each piece of file data before it is sent, with the piece's
+   * offset in the file; may change the bytes in place. Tests pass one in to
+   * play a holder that sends wrong bytes.
+   */
+  uploadTransform?: UploadTransform;
 }
+
+/** Changes file data in place before it is sent (see FileServerOptions.uploadTransform). */
+export type UploadTransform = (bytes: Uint8Array, offset: number) => void;
 
 /** A running file server. */
 export interface FileServer {
@@ -102,7 +109,7 @@ export function startFileServer(
             files,
             limiter,
             stats,
-            options.corrupt ?? false,
+            options.uploadTransform,
           );
         } finally {
           stats.active--;
@@ -184,7 +191,7 @@ async function onDownload(
   files: OpenFiles,
   limiter: RateLimiter | null,
   stats: { bytesSent: number },
-  corrupt: boolean,
+  transform: UploadTransform | undefined,
 ): Promise<void> {
   const open = shared ? await files.get(shared.path) : null;
   if (!shared || !open || open.size !== shared.size) {
@@ -212,15 +219,13 @@ async function onDownload(
   let left = length;
   const piece = limiter ? limiter.pieceBytes : SEND_BUFFER_BYTES;
   const buf = files.buffer(piece);
-  let first = true;
   while (left > 0) {
     const n = await open.file.read(buf.subarray(0, Math.min(left, buf.length)));
     if (n === null) {
       files.close();
       throw new ConnectionClosedError("File ended early while sending");
     }
-    if (corrupt && first) buf[0] ^= 0xff;
-    first = false;
+    transform?.(buf.subarray(0, n), offset + length - left);
     await limiter?.take(n);
     // writeRaw must finish before buf is reused.
     await conn.writeRaw(buf.subarray(0, n));
