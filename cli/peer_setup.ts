@@ -43,9 +43,12 @@ export async function setUpPeer(
     }
     // 2. The folder to share, then its keywords.
     for (;;) {
-      shareDir = await ask(lines, "Folder to share", shareDir, problem);
-      problem = await openShareFolder(shareDir).then(() => "", (e) => (e as Error).message);
-      if (problem === "") break;
+      const dir = await ask(lines, "Folder to share", shareDir, problem);
+      problem = await openShareFolder(dir).then(() => "", (e) => (e as Error).message);
+      if (problem === "") {
+        shareDir = dir;
+        break;
+      }
       screen.say(`${problem}. Type another folder.`);
     }
     if (Deno.stdin.isTerminal()) await offerDescriptions(shareDir, lines);
