@@ -33,7 +33,7 @@ export type Target = { file: SearchResult; saveAs: string } | { candidates: Sear
  * Picks the file `target` (a name, as typed) means among search results,
  * among the files `peerId` holds when given. Exact names (a holder's whole
  * name, or its last segments) win over other matches. The file is saved as
- * the holder's spelling of the name that matched.
+ * the name as typed, or a holder's spelling of it (`REPORT.PDF` → `Report.pdf`).
  */
 export function chooseTarget(results: SearchResult[], target: string, peerId?: number): Target {
   const lower = target.toLowerCase();
@@ -48,8 +48,10 @@ export function chooseTarget(results: SearchResult[], target: string, peerId?: n
   const candidates = exact.length > 0 ? exact : usable;
   if (candidates.length !== 1) return { candidates };
   const [file] = candidates;
+  // The name as typed when a holder (or the result) has it so, else a holder's spelling of it.
+  const names = [...file.peers.map((p) => p.name), file.name];
   const saveAs = exact.length > 0
-    ? [file.name, ...file.peers.map((p) => p.name)].find(named)!
+    ? names.find((n) => n === target || n.endsWith(`/${target}`)) ?? names.find(named)!
     : peerId === undefined
     ? file.name
     : file.peers[0].name;

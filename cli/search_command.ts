@@ -44,8 +44,9 @@ export async function searchCommand(args: string[]): Promise<number> {
       return 1;
     }
     if (truncated) {
+      const more = values.limit === undefined ? "--limit N" : `--limit (now ${limit})`;
       screen.say(
-        `(more files match: only the first ${results.length} are shown; raise --limit or add words)`,
+        `More files match than the ${results.length} shown: raise ${more} or add words.`,
         "err",
       );
     }

@@ -4,7 +4,7 @@
  * SHA-256. Only files of the right size are hashed.
  * @module
  */
-import { join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { hashFileChunks } from "./file_hasher.ts";
 import type { SharedFile } from "./share_folder.ts";
 
@@ -34,7 +34,10 @@ export async function findLocalCopy(
   preferred: string,
 ): Promise<LocalCopy | null> {
   const shared = shares.find((f) => f.sha256 === sha256 && !f.part);
-  if (shared) return { path: shared.path, where: "share" };
+  if (shared) {
+    const downloaded = dirname(shared.path) === resolve(outDir);
+    return { path: shared.path, where: downloaded ? "download folder" : "share" };
+  }
   let names: string[];
   try {
     names = [...Deno.readDirSync(outDir)]
