@@ -4,20 +4,23 @@
  * @module
  */
 import { UsageError } from "./cli/args.ts";
+import { GET, getCommand } from "./cli/get_command.ts";
 import { runMainMenu } from "./cli/main_menu.ts";
-import { getCommand, peerCommand, searchCommand, shareCommand } from "./cli/peer_commands.ts";
-import { parseServerArgs, runServer } from "./cli/server_command.ts";
+import { usageLine } from "./cli/options.ts";
+import { PEER, peerCommand } from "./cli/peer_command.ts";
+import * as screen from "./cli/screen.ts";
+import { SEARCH, searchCommand } from "./cli/search_command.ts";
+import { parseServerArgs, runServer, SERVER } from "./cli/server_command.ts";
+import { SHARE, shareCommand } from "./cli/share_command.ts";
+import { terminalSafe } from "./shared/text.ts";
 
 const HELP = `Swapmeet: share folders on the LAN, search everyone's files, download from peers.
 
 Usage:
   swapmeet                         menu: run the index server or a peer
-  swapmeet server [--host H] [--port P]
-  swapmeet share DIR --server H:P [--port P] [--advertise HOST]
-  swapmeet search WORDS... --server H:P [--json] [--limit N]
-  swapmeet get NAME|SHA256 --server H:P [--peer ID] [--out DIR]
-  swapmeet peer --server H:P --share DIR [--port P] [--out DIR]
+${[SERVER, SHARE, SEARCH, GET, PEER].map((spec) => `  swapmeet ${usageLine(spec)}`).join("\n")}
 
+--server defaults to $SWAPMEET_SERVER, else 127.0.0.1:1234.
 "swapmeet COMMAND --help" tells more. (From a clone: deno task start COMMAND ...)`;
 
 async function main(args: string[]): Promise<number> {
@@ -49,11 +52,19 @@ async function main(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
+  // `deno task start` runs us from the project folder; relative paths the user
+  // gives mean the folder they typed the command in (the task passes it on).
+  const userCwd = Deno.env.get("SWAPMEET_CWD");
+  if (userCwd) {
+    try {
+      Deno.chdir(userCwd);
+    } catch { /* that folder is gone: stay in the project folder */ }
+  }
   try {
     Deno.exit(await main(Deno.args));
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    console.error(`error: ${message}`);
+    screen.say(`error: ${terminalSafe(message)}`, "err");
     Deno.exit(err instanceof UsageError ? 2 : 1);
   }
 }

@@ -3,14 +3,13 @@
  * (`prompt()` returns null when stdin is not a terminal, so it is not used).
  * @module
  */
+import * as screen from "./screen.ts";
 
 /** Something that answers questions line by line. */
 export interface LineSource {
   /** Prints `question` (no newline) and returns the next line, or null at end of input. */
   ask(question: string): Promise<string | null>;
 }
-
-const encoder = new TextEncoder();
 
 /** Reads lines from a byte reader (Deno.stdin by default). */
 export class LineReader implements LineSource {
@@ -50,10 +49,11 @@ export class LineReader implements LineSource {
   }
 
   async ask(question: string): Promise<string | null> {
-    await Deno.stdout.write(encoder.encode(question));
+    screen.ask(question);
     const line = await this.readLine();
+    screen.answered();
     // When input is piped, echo the answer so the transcript reads like a session.
-    if (!Deno.stdin.isTerminal()) console.log(line ?? "");
+    if (!Deno.stdin.isTerminal()) screen.say(line ?? "");
     return line;
   }
 }

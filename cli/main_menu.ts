@@ -1,52 +1,67 @@
 /**
- * The start menu shown when main.ts runs without arguments.
+ * The start menu shown when main.ts runs without arguments. Nothing a menu
+ * user types ends the program: a wrong answer or a failure is told in the
+ * menu's words and the question is asked again.
  * @module
  */
+import type { IndexServer } from "../server/index_server.ts";
 import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
-import { parsePort, UsageError } from "./args.ts";
-import { askWithDefault, LineReader } from "./line_reader.ts";
-import { runPeer } from "./peer_commands.ts";
-import { runServer } from "./server_command.ts";
+import { LineReader } from "./line_reader.ts";
+import { runPeer } from "./peer_command.ts";
+import { setUpPeer } from "./peer_setup.ts";
+import { ask, askPort } from "./questions.ts";
+import { portInUse } from "./port_in_use.ts";
+import * as screen from "./screen.ts";
+import { type ServerSettings, serveUntilStopped, startServer } from "./server_command.ts";
 
-/** Asks what to run and the settings it needs, with defaults. */
+/**
+ * Asks what to run and the settings it needs, with defaults; runs it.
+ * @example
+ * Deno.exit(await runMainMenu());
+ */
 export async function runMainMenu(): Promise<number> {
   const lines = new LineReader();
-  console.log("Swapmeet: file sharing for the LAN");
-  console.log("1 - Run index server");
-  console.log("2 - Run peer");
+  screen.say("Swapmeet: file sharing for the LAN");
+  screen.say("1 - Run index server");
+  screen.say("2 - Run peer");
   for (;;) {
     const choice = await lines.ask("Choice: ");
     if (choice === null) return 0;
     const c = choice.trim();
     if (c === "1") {
-      const host = await askWithDefault(lines, "Listen on host", "0.0.0.0");
-      const port = await askPort(lines, "Listen on port", String(DEFAULT_SERVER_PORT));
-      await runServer({ host, port }, lines);
+      await menuServer(lines);
       return 0;
     }
     if (c === "2") {
-      const host = await askWithDefault(lines, "Index server host", "127.0.0.1");
-      const serverPort = await askPort(lines, "Index server port", String(DEFAULT_SERVER_PORT));
-      const shareDir = await askWithDefault(lines, "Folder to share", "testing_files");
-      const port = await askPort(lines, "Port to serve files on (0: any free)", "0");
-      await runPeer(
-        { server: { host, port: serverPort }, shareDir, port, outDir: "downloads" },
-        lines,
-      );
+      const { peer, settings } = await setUpPeer(lines);
+      await runPeer(peer, settings, lines);
       return 0;
     }
-    if (c !== "") console.log(`Please type 1 or 2.`);
+    if (c !== "") screen.say(`Please type 1 or 2.`);
   }
 }
 
-async function askPort(lines: LineReader, question: string, fallback: string): Promise<number> {
-  for (;;) {
-    const answer = await askWithDefault(lines, question, fallback);
+/** Asks where to listen until the server starts there, then serves until quit. */
+async function menuServer(lines: LineReader): Promise<void> {
+  let host = "0.0.0.0";
+  let port = String(DEFAULT_SERVER_PORT);
+  for (let problem = "";;) {
+    host = await ask(lines, "Listen on host", host, problem);
+    const settings: ServerSettings = {
+      host,
+      port: await askPort(lines, "Listen on port", port, problem),
+    };
+    port = String(settings.port);
+    let server: IndexServer;
     try {
-      return parsePort(answer, "The port");
+      server = startServer(settings);
     } catch (err) {
-      if (!(err instanceof UsageError)) throw err;
-      console.log(err.message);
+      const inUse = portInUse(err, "listen", `${host}:${settings.port}`, "menu");
+      problem = (inUse ?? err as Error).message;
+      screen.say(`${problem}.`);
+      if (inUse) port = "0";
+      continue;
     }
+    return await serveUntilStopped(server, settings, lines);
   }
 }

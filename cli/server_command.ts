@@ -2,27 +2,40 @@
  * `swapmeet server`: runs the index server until `quit`, Ctrl-C or SIGTERM.
  * @module
  */
-import { DEFAULT_HEARTBEAT_SECONDS, startIndexServer } from "../server/index_server.ts";
+import {
+  DEFAULT_HEARTBEAT_SECONDS,
+  type IndexServer,
+  startIndexServer,
+} from "../server/index_server.ts";
 import type { SessionLimits } from "../server/requests.ts";
 import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
-import { parseCount, parseFlags, parsePort, parseSecret, UsageError } from "./args.ts";
+import { SwapmeetError } from "../shared/errors.ts";
+import { parseCount, parseSecret } from "./args.ts";
 import { LineReader } from "./line_reader.ts";
+import { type CommandSpec, noPositionals, parseCommand, serverPort } from "./options.ts";
+import { portInUse } from "./port_in_use.ts";
+import * as screen from "./screen.ts";
 import { onShutdown } from "./shutdown.ts";
 
-/** Help for `swapmeet server`. */
-export const SERVER_HELP = `Usage: swapmeet server [--host HOST] [--port PORT]
-
-Runs the index server. Peers register their files with it and search it.
-Type "quit" (or press Ctrl-C) to stop it.
-
-Options:
-  --host HOST          address to listen on (default 0.0.0.0: every interface)
-  --port PORT          port to listen on (default ${DEFAULT_SERVER_PORT}; 0: any free port)
-  --heartbeat SECONDS  seconds between heartbeats; a peer silent for 3 is dropped (default ${DEFAULT_HEARTBEAT_SECONDS})
-  --secret S           private network: only peers that know S may join (default $SWAPMEET_SECRET)
-  --max-connections N  open connections accepted in all (default 20000)
-  --max-per-address N  open connections accepted from one address (default 256)
-  -h, --help           show this help`;
+/** The server command's flags and help. */
+export const SERVER: CommandSpec = {
+  name: "server",
+  args: "",
+  brief: ["host", "port"],
+  about: `Runs the index server. Peers register their files with it and search it.
+Type "quit" (or press Ctrl-C) to stop it.`,
+  flags: [
+    "host",
+    ["port", `port to listen on (default ${DEFAULT_SERVER_PORT}; 0: any free port)`],
+    [
+      "heartbeat",
+      `seconds between heartbeats; a peer silent for 3 is dropped (default ${DEFAULT_HEARTBEAT_SECONDS})`,
+    ],
+    ["secret", "private network: only peers that know S may join (default $SWAPMEET_SECRET)"],
+    "max-connections",
+    "max-per-address",
+  ],
+};
 
 /** Settings of a server run. */
 export interface ServerSettings {
@@ -35,63 +48,72 @@ export interface ServerSettings {
 
 /** Parses `server` arguments; null when --help was printed. */
 export function parseServerArgs(args: string[]): ServerSettings | null {
-  const { values, positionals } = parseFlags(args, {
-    host: { type: "string" },
-    port: { type: "string" },
-    heartbeat: { type: "string" },
-    secret: { type: "string" },
-    "max-connections": { type: "string" },
-    "max-per-address": { type: "string" },
-  }, "server");
-  if (values.help) {
-    console.log(SERVER_HELP);
-    return null;
-  }
-  if (positionals.length > 0) {
-    throw new UsageError(`Unexpected argument "${positionals[0]}" (see: swapmeet server --help)`);
-  }
+  const parsed = parseCommand(SERVER, args);
+  if (!parsed) return null;
+  const { values, positionals } = parsed;
+  noPositionals(SERVER, positionals);
+  const count = (text: string | undefined, flag: string) =>
+    text === undefined ? undefined : parseCount(text, flag);
+  const maxConnections = count(values["max-connections"], "--max-connections");
+  const maxConnectionsPerAddress = count(values["max-per-address"], "--max-per-address");
   return {
     host: values.host ?? "0.0.0.0",
-    port: values.port === undefined ? DEFAULT_SERVER_PORT : parsePort(values.port, "--port"),
-    heartbeatSeconds: values.heartbeat === undefined
-      ? undefined
-      : parseCount(values.heartbeat, "--heartbeat"),
+    port: serverPort(values),
+    heartbeatSeconds: count(values.heartbeat, "--heartbeat"),
     secret: parseSecret(values.secret),
     limits: {
-      ...(values["max-connections"] &&
-        { maxConnections: parseCount(values["max-connections"], "--max-connections") }),
-      ...(values["max-per-address"] &&
-        { maxConnectionsPerAddress: parseCount(values["max-per-address"], "--max-per-address") }),
+      ...(maxConnections && { maxConnections }),
+      ...(maxConnectionsPerAddress && { maxConnectionsPerAddress }),
     },
   };
 }
 
-/** Runs the server in the foreground; resolves when it has stopped. */
-export async function runServer(
-  settings: ServerSettings,
-  console_ = new LineReader(),
-): Promise<void> {
-  let server;
+/**
+ * Starts listening; a taken port or a bad address throws the runtime's error
+ * (Deno.errors.AddrInUse and others), for the caller to word.
+ */
+export function startServer(settings: ServerSettings): IndexServer {
+  return startIndexServer({
+    hostname: settings.host,
+    port: settings.port,
+    heartbeatSeconds: settings.heartbeatSeconds,
+    secret: settings.secret,
+    limits: settings.limits,
+    log: (line) => screen.notice(line),
+  });
+}
+
+/** Why listening failed, in the words of a flag user. */
+export function listenError(err: unknown, settings: ServerSettings): SwapmeetError {
+  const where = `${settings.host}:${settings.port}`;
+  return portInUse(err, "listen", where, "flag") ??
+    new SwapmeetError(`Cannot listen on ${where}: ${(err as Error).message}`);
+}
+
+/**
+ * Runs `swapmeet server` in the foreground; resolves when it has stopped.
+ * @example
+ * const settings = parseServerArgs(["--port", "0"]);
+ * if (settings) await runServer(settings);
+ */
+export async function runServer(settings: ServerSettings): Promise<void> {
+  let server: IndexServer;
   try {
-    server = startIndexServer({
-      hostname: settings.host,
-      port: settings.port,
-      heartbeatSeconds: settings.heartbeatSeconds,
-      secret: settings.secret,
-      limits: settings.limits,
-    });
+    server = startServer(settings);
   } catch (err) {
-    if (err instanceof Deno.errors.AddrInUse) {
-      throw new Error(
-        `Cannot listen on ${settings.host}:${settings.port}: the port is in use (try --port 0)`,
-      );
-    }
-    throw new Error(
-      `Cannot listen on ${settings.host}:${settings.port}: ${(err as Error).message}`,
-    );
+    throw listenError(err, settings);
   }
+  await serveUntilStopped(server, settings, new LineReader());
+}
+
+/** Serves until "quit" on the console, Ctrl-C or SIGTERM; resolves when stopped. */
+export async function serveUntilStopped(
+  server: IndexServer,
+  settings: ServerSettings,
+  console_: LineReader,
+): Promise<void> {
   const { hostname, port } = server.addr;
-  console.log(
+  screen.say(
     `Swapmeet index server listening on ${hostname}:${port} (${
       settings.secret ? "private network" : "open network"
     }). Type "quit" or press Ctrl-C to stop.`,
@@ -99,9 +121,9 @@ export async function runServer(
   let stopping: Promise<void> | null = null;
   const stop = (why: string) => {
     stopping ??= (async () => {
-      console.log(`Stopping (${why})...`);
+      screen.say(`Stopping (${why})...`);
       await server.close();
-      console.log("Index server stopped.");
+      screen.say("Index server stopped.");
     })();
     return stopping;
   };
@@ -115,7 +137,7 @@ export async function runServer(
       return;
     }
     if (line.trim() !== "") {
-      console.log(`Unknown command "${line.trim()}". Type "quit" to stop the server.`);
+      screen.say(`Unknown command "${line.trim()}". Type "quit" to stop the server.`);
     }
   }
   await new Promise(() => {}); // stdin closed: serve until a signal

@@ -32,9 +32,16 @@ export interface FileServiceOptions {
   slotsPerAddress?: number;
   /** Total upload rate in bytes per second (default: unlimited). */
   maxUploadRate?: number;
-  /** Test only: flip a byte in everything sent, to prove downloaders catch it. */
-  corrupt?: boolean;
+  /**
+   * Called on each piece of file data before it is sent, with the piece's
+   * offset in the file; may change the bytes in place. Tests pass one in to
+   * play a holder that sends wrong bytes.
+   */
+  uploadTransform?: UploadTransform;
 }
+
+/** Changes file data in place before it is sent (see FileServiceOptions.uploadTransform). */
+export type UploadTransform = (bytes: Uint8Array, offset: number) => void;
 
 /** Options for startFileServer. */
 export interface FileServerOptions extends FileServiceOptions {
@@ -128,7 +135,7 @@ export function createFileService(
         stats.active++;
         try {
           const shared = lookup(msg.sha256);
-          await sendRange(conn, msg, shared, files, limiter, stats, options.corrupt ?? false);
+          await sendRange(conn, msg, shared, files, limiter, stats, options.uploadTransform);
         } finally {
           stats.active--;
         }

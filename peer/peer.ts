@@ -1,24 +1,26 @@
 /**
- * The peer facade that the menu and the subcommands call: joins an index,
- * shares a folder (kept in sync as it changes), searches, downloads from many
- * holders at once, shares what it downloaded, leaves.
+ * The peer facade the CLI calls: joins an index, shares a folder (kept in step
+ * as it changes), searches, downloads from many holders at once, shares what
+ * it downloaded, leaves.
  * @module
  */
 import { basename, resolve } from "node:path";
 import { chunkRoot } from "../shared/chunks.ts";
-import { fileType } from "../shared/file_names.ts";
+import { fileType, safeFileName } from "../shared/file_names.ts";
 import type { SearchResult } from "../shared/protocol.ts";
 import { plural } from "../shared/text.ts";
+import { SwapmeetError } from "../shared/errors.ts";
 import {
   downloadFile,
   type DownloadOptions,
   type DownloadResult,
   type PartialDownload,
 } from "./downloader.ts";
-import { type FileServer, startFileServer } from "./file_server.ts";
+import { type FileServer, startFileServer, type UploadTransform } from "./file_server.ts";
 import { hashFileChunks } from "./file_hasher.ts";
 import type { ResultPage, ServerAddress } from "./index_client.ts";
 import { IndexLink } from "./index_link.ts";
+import { findLocalCopy, type LocalCopy } from "./local_copy.ts";
 import { scanShare, type SharedFile, toRecord } from "./share_folder.ts";
 import { ShareSet } from "./share_set.ts";
 import { type ShareWatcher, watchShare } from "./share_watcher.ts";
@@ -49,11 +51,22 @@ export interface PeerOptions {
   maxUploadRate?: number;
   /** Keep the index in step with the share folder as it changes (default true). */
   watch?: boolean;
-  /** Test only: corrupt uploads. */
-  corruptUploads?: boolean;
+  /** Changes file data before it is sent (tests play a dishonest holder with it). */
+  uploadTransform?: UploadTransform;
   /** Where status lines go (index server lost or back, share changes, re-shares). */
   log?: (line: string) => void;
 }
+
+/** Options for Peer.download. */
+export interface PeerDownloadOptions extends Omit<DownloadOptions, "outDir" | "onPartial"> {
+  /** Download folder (default: the peer's). */
+  outDir?: string;
+  /** Download even when this content is already shared here or in the download folder. */
+  again?: boolean;
+}
+
+/** A finished download, or the copy that was already here (nothing downloaded). */
+export type PeerDownload = DownloadResult & { existing?: LocalCopy };
 
 /** A peer on the network. */
 export class Peer {
@@ -88,7 +101,7 @@ export class Peer {
       secret: options.secret,
       uploadSlots: options.uploadSlots,
       maxUploadRate: options.maxUploadRate,
-      corrupt: options.corruptUploads,
+      uploadTransform: options.uploadTransform,
     });
     try {
       const index = await IndexLink.start(options.server, {
@@ -147,18 +160,25 @@ export class Peer {
   }
 
   /**
-   * Downloads a search result into the downloads folder, from every holder but
-   * this peer, and when sharing, registers the finished file as a new source.
+   * The one download entry point (`get` and the menu): fetches a result from
+   * every holder but this peer, saved as `saveAs` (default: its name). Content
+   * already shared here or in the download folder is not fetched again unless
+   * `again` (the result names the copy: `existing`). A sharing peer shares the
+   * download while it runs and, once done, as a new source.
+   * @example
+   * const done = await peer.download(hit, { saveAs: hit.peers[0].name });
    */
-  async download(
-    file: SearchResult,
-    options: Omit<DownloadOptions, "outDir"> & { outDir?: string } = {},
-  ): Promise<DownloadResult> {
-    const others = file.peers.filter((p) => p.id !== this.peerId);
-    const source = options.peerId === undefined && others.length > 0
-      ? { ...file, peers: others }
-      : file;
-    // When sharing, the download is shared while it runs: its verified chunks are served.
+  async download(file: SearchResult, options: PeerDownloadOptions = {}): Promise<PeerDownload> {
+    const outDir = resolve(options.outDir ?? this.outDir);
+    const self = this.peerId;
+    if (options.peerId === self) throw new SwapmeetError(`Peer ${self} is you: pick another one`);
+    const others = file.peers.filter((p) => p.id !== self);
+    if (!options.again) {
+      const name = safeFileName(options.saveAs ?? file.name, "");
+      const existing = await findLocalCopy(file.sha256, file.size, this.shares, outDir, name);
+      if (existing) return { path: existing.path, bytes: 0, sources: 0, resumedBytes: 0, existing };
+    }
+    if (others.length === 0) throw new SwapmeetError(`Nobody but you holds ${file.name}`);
     let partial: SharedFile | null = null;
     let registered: Promise<void> = Promise.resolve();
     const onPartial = this.#fileServer && file.chunkSize && file.chunkRoot
@@ -181,19 +201,19 @@ export class Peer {
       : undefined;
     let done: DownloadResult;
     try {
-      done = await downloadFile(source, {
+      done = await downloadFile({ ...file, peers: others }, {
         timeoutMs: this.#options.timeoutMs,
         secret: this.#options.secret,
-        onPartial,
         ...options,
-        outDir: options.outDir ?? this.outDir,
+        onPartial,
+        outDir,
       });
     } catch (err) {
       await this.#unsharePartial(partial, registered);
       throw err;
     }
     if (this.#fileServer) {
-      const shared = await this.#reshare(done.path, file, partial).catch(() => null);
+      const shared = await this.#reshare(done.path, file, partial, registered).catch(() => null);
       if (!shared) await this.#unsharePartial(partial, registered);
     }
     return done;
@@ -231,6 +251,7 @@ export class Peer {
     path: string,
     file: SearchResult,
     partial: SharedFile | null,
+    registered: Promise<void>,
   ): Promise<SharedFile | null> {
     const info = await Deno.stat(path);
     const hashes = await hashFileChunks(path); // from the page cache: cheap, and proves what is on disk
@@ -246,9 +267,15 @@ export class Peer {
       chunkRoot: chunkRoot(hashes.chunkHashes),
       chunkHashes: hashes.chunkHashes,
     };
-    const entry = partial
-      ? this.#shares.replaceDownloaded(partial.name, fields)
-      : this.#shares.addDownloaded({ ...fields, baseName: basename(path) });
+    // Shared under the name the file got on disk (`NAME (1)` when NAME was taken).
+    const baseName = basename(path);
+    let entry: SharedFile;
+    if (partial?.name === `downloads/${baseName}`) {
+      entry = this.#shares.replaceDownloaded(partial.name, fields);
+    } else {
+      await this.#unsharePartial(partial, registered);
+      entry = this.#shares.addDownloaded({ ...fields, baseName });
+    }
     if (this.#index.connected) await this.#index.client.register([toRecord(entry)]);
     this.#options.log?.(`Sharing ${entry.name} as a new source.`);
     return entry;
@@ -264,10 +291,9 @@ export class Peer {
       if (removed.length > 0) await client.unregister(removed);
       if (changed.length > 0) await client.register(changed.map(toRecord));
     }
+    const updated = plural(changed.length, "file");
     this.#options.log?.(
-      `Share folder changed: ${
-        plural(changed.length, "file")
-      } added or updated, ${removed.length} removed.`,
+      `Share folder changed: ${updated} added or updated, ${removed.length} removed.`,
     );
   }
 }

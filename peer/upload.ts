@@ -7,6 +7,7 @@
 import type { MessageConnection } from "../shared/connection.ts";
 import { ConnectionClosedError, errorMessage, ProtocolError } from "../shared/errors.ts";
 import type { MessageOf } from "../shared/protocol.ts";
+import type { UploadTransform } from "./file_server.ts";
 import type { RateLimiter } from "./rate_limiter.ts";
 import type { SharedFile } from "./share_folder.ts";
 
@@ -50,7 +51,7 @@ export async function sendRange(
   files: OpenFiles,
   limiter: RateLimiter | null,
   stats: { bytesSent: number },
-  corrupt: boolean,
+  transform: UploadTransform | undefined,
 ): Promise<void> {
   const open = shared ? await files.get(shared.path) : null;
   if (!shared || !open || open.size !== shared.size) {
@@ -78,15 +79,13 @@ export async function sendRange(
   let left = length;
   const piece = limiter ? limiter.pieceBytes : SEND_BUFFER_BYTES;
   const buf = files.buffer(piece);
-  let first = true;
   while (left > 0) {
     const n = await open.file.read(buf.subarray(0, Math.min(left, buf.length)));
     if (n === null) {
       files.close();
       throw new ConnectionClosedError("File ended early while sending");
     }
-    if (corrupt && first) buf[0] ^= 0xff;
-    first = false;
+    transform?.(buf.subarray(0, n), offset + length - left);
     await limiter?.take(n);
     // writeRaw must finish before buf is reused.
     await conn.writeRaw(buf.subarray(0, n));

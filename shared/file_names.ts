@@ -12,8 +12,9 @@ const MAX_SEGMENT_CHARS = 200;
 
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// Control characters, and bidi overrides (which make a name read other than it is).
 // deno-lint-ignore no-control-regex
-const CONTROL_ALL = /[\u0000-\u001f\u007f-\u009f]/g;
+const UNPRINTABLE_ALL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
 
 /**
  * Whether `name` is an acceptable shared name: relative, `/`-separated, with no
@@ -29,13 +30,13 @@ export function isValidSharedName(name: string): boolean {
 /**
  * Turns a name from the network into one safe file name for the downloads
  * folder: only its last segment is kept (after `/` or `\`), control characters
- * are dropped, characters Windows forbids become `_`, leading dots are removed
+ * and bidi overrides are dropped, characters Windows forbids become `_`, leading dots are removed
  * (no hidden files), and the result is cut to 200 characters keeping the
  * extension. Returns `fallback` when nothing usable is left.
  */
 export function safeFileName(name: string, fallback: string): string {
   const last = name.split(/[\\/]/).pop() ?? "";
-  let clean = last.replace(CONTROL_ALL, "").replace(/[<>:"|?*]/g, "_").trim();
+  let clean = last.replace(UNPRINTABLE_ALL, "").replace(/[<>:"|?*]/g, "_").trim();
   clean = clean.replace(/^\.+/, "");
   if (clean === "" || clean === "." || clean === "..") return fallback;
   if (clean.length > MAX_SEGMENT_CHARS) {

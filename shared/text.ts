@@ -25,3 +25,25 @@ export function osErrorText(err: unknown): string {
   const msg = err instanceof Error ? err.message : String(err);
   return msg.replace(/\s*\(os error \d+\)/, "").replace(/: \w+ '.*'$/, "");
 }
+
+// deno-lint-ignore no-control-regex
+const UNSAFE_FOR_TERMINAL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+
+/**
+ * Text from the network made safe to print: control characters (C0, DEL, C1)
+ * and bidi overrides (U+202A–U+202E, U+2066–U+2069) are shown as `\xHH` or
+ * `\uHHHH` instead of acting on the terminal (an ESC could retitle the window
+ * or clear the screen; a CR could overwrite a line; a bidi override could make
+ * `exe.txt` read `txt.exe`). A line break becomes visible too, so one field
+ * stays on one line. Every printer of a peer's or the server's text uses it.
+ * @example
+ * terminalSafe("a\x1b[2Jb"); // "a\\x1b[2Jb"
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(UNSAFE_FOR_TERMINAL, (ch) => {
+    const code = ch.charCodeAt(0);
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, "0")}`
+      : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}

@@ -5,7 +5,7 @@
  */
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { FileService } from "../peer/file_server.ts";
+import type { FileService, UploadTransform } from "../peer/file_server.ts";
 import type { HolderConnector } from "../peer/holder_connector.ts";
 import { type ByteStream, MessageConnection } from "../shared/connection.ts";
 import { ConnectionClosedError } from "../shared/errors.ts";
@@ -180,26 +180,50 @@ export class Proc implements AsyncDisposable {
   stderr = "";
   readonly #done: Promise<Deno.CommandStatus>;
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array> | null;
+  readonly #group: boolean;
 
+  /**
+   * Runs `deno run main.ts ARGS` (or `script`), or with `argv` any command
+   * (such as `deno task start ...`). The environment is this process's, less
+   * the folder a `deno task` around the tests may have left (INIT_CWD).
+   * `group` runs it in a process group of its own (as a terminal runs a
+   * command): signals go to the whole group, as Ctrl-C does, and disposal
+   * kills every process in it (`deno task` has a child).
+   */
   constructor(
     args: string[],
-    options: { cwd?: string; stdin?: boolean; env?: Record<string, string>; script?: string } = {},
+    options: {
+      cwd?: string;
+      stdin?: boolean;
+      env?: Record<string, string>;
+      script?: string;
+      argv?: string[];
+      group?: boolean;
+    } = {},
   ) {
-    this.child = new Deno.Command(Deno.execPath(), {
-      args: [
-        "run",
-        "--allow-all",
-        "--no-lock",
-        "--config",
-        join(ROOT, "deno.json"),
-        options.script ?? MAIN,
-        ...args,
-      ],
+    this.#group = options.group ?? false;
+    const command = options.argv ?? [
+      Deno.execPath(),
+      "run",
+      "--allow-all",
+      "--no-lock",
+      "--config",
+      join(ROOT, "deno.json"),
+      options.script ?? MAIN,
+      ...args,
+    ];
+    const argv = this.#group ? ["setsid", "--wait", ...command] : command;
+    const env = Deno.env.toObject();
+    delete env.INIT_CWD;
+    delete env.SWAPMEET_CWD;
+    this.child = new Deno.Command(argv[0], {
+      args: argv.slice(1),
       cwd: options.cwd ?? ROOT,
       stdin: options.stdin ? "piped" : "null",
       stdout: "piped",
       stderr: "piped",
-      env: { NO_COLOR: "1", ...options.env },
+      clearEnv: true,
+      env: { ...env, NO_COLOR: "1", ...options.env },
     }).spawn();
     this.#stdin = options.stdin ? this.child.stdin.getWriter() : null;
     const collect = async (stream: ReadableStream<Uint8Array>, key: "stdout" | "stderr") => {
@@ -248,10 +272,11 @@ export class Proc implements AsyncDisposable {
     }
   }
 
-  /** Sends a signal (ignored when already gone). */
+  /** Sends a signal, to the whole group when it has one (ignored when already gone). */
   kill(signal: Deno.Signal = "SIGTERM"): void {
     try {
-      this.child.kill(signal);
+      if (this.#group) Deno.kill(-this.child.pid, signal);
+      else this.child.kill(signal);
     } catch { /* already exited */ }
   }
 
@@ -276,6 +301,16 @@ export async function runMain(
   return { code, stdout: p.stdout, stderr: p.stderr };
 }
 
+/** An upload transform that flips the first byte of every piece sent: every chunk is wrong. */
+export const corruptEveryPiece: UploadTransform = (bytes) => {
+  bytes[0] ^= 0xff;
+};
+
+/** An upload transform that flips the file's first byte: only chunk 0 is wrong. */
+export const corruptFirstChunk: UploadTransform = (bytes, offset) => {
+  if (offset === 0) bytes[0] ^= 0xff;
+};
+
 /**
  * A HolderConnector that reaches in-process file services over in-memory
  * pipes (by holder ID), as if from `host`: download tests without sockets.
@@ -296,4 +331,17 @@ export function pipeConnector(
     await sayHello(conn, { port: 0 }, { timeoutMs: 5_000 });
     return conn;
   };
+}
+
+/** The command line of `deno task start ARGS` for Proc's `argv` (as a user runs it from a clone). */
+export function startTask(args: string[]): string[] {
+  return [
+    Deno.execPath(),
+    "task",
+    "--quiet",
+    "--config",
+    join(ROOT, "deno.json"),
+    "start",
+    ...args,
+  ];
 }

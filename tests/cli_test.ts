@@ -100,6 +100,7 @@ Deno.test("the menu works with piped stdin: run a peer, search, download, quit",
     String(net.port),
     share.path,
     "0",
+    "", // download folder: downloads/ in the current folder
     "1",
     "lecture",
     "1",

@@ -18,6 +18,8 @@ const HOSTILE: [string, string][] = [
   ["bad\u0000name.txt", "badname.txt"],
   ["bell\u0007\u001b[31mred.txt", "bell[31mred.txt"],
   ["new\nline.txt", "newline.txt"],
+  ["invoice\u202Etxt.exe", "invoicetxt.exe"],
+  ["\u2066isolate\u2069d\u202Atext\u202C.txt", "isolatedtext.txt"],
   [".bashrc", "bashrc"],
   ["...hidden", "hidden"],
   ['what?<>:"|*.txt', "what_______.txt"],

@@ -49,7 +49,9 @@ Deno.test("two sharing peers: FOUND lists both holders, download is byte-identic
     assert.deepEqual(done.sources, 1);
     assert.deepEqual(done.path, join(out.path, "song.mp3"));
     assert.deepEqual(await Deno.readFile(done.path), SONG);
-    const again = await c.download(hit);
+    const here = await c.download(hit);
+    assert.deepEqual(here.existing, { path: done.path, where: "download folder" });
+    const again = await c.download(hit, { again: true });
     assert.deepEqual(
       again.path,
       join(out.path, "song (1).mp3"),

@@ -12,15 +12,10 @@ import { Proc, randomBytes, runMain, sha256Hex, tempDir, testServer, waitFor } f
 const MiB = 1024 * 1024;
 
 /** Starts `share` subprocesses of `dir` against a server; returns them with their peer IDs. */
-async function sharers(
-  port: number,
-  dirs: string[],
-  extra: string[] = [],
-  env: Record<string, string> = {},
-) {
+async function sharers(port: number, dirs: string[], extra: string[] = []) {
   const procs: Proc[] = [];
   for (const dir of dirs) {
-    const p = new Proc(["share", dir, "--server", `127.0.0.1:${port}`, ...extra], { env });
+    const p = new Proc(["share", dir, "--server", `127.0.0.1:${port}`, ...extra]);
     procs.push(p);
     await p.waitFor(/Peer \d+: sharing/);
   }
@@ -66,7 +61,15 @@ Deno.test("a holder serving corrupted bytes is detected and dropped; the file is
   await using bad = await tempDir({ "data.iso": content });
   await using out = await tempDir();
   await using net = testServer();
-  const [corrupt] = await sharers(net.port, [bad.path], [], { SWAPMEET_TEST_CORRUPT: "1" });
+  // The dishonest holder runs in this process: its upload transform flips a byte of every piece.
+  const corrupt = await Peer.start({
+    server: net.address,
+    shareDir: bad.path,
+    hostname: "127.0.0.1",
+    uploadTransform: (bytes) => {
+      bytes[0] ^= 0xff;
+    },
+  });
   const [honest] = await sharers(net.port, [good.path]);
   try {
     const r = await runMain([
@@ -84,7 +87,7 @@ Deno.test("a holder serving corrupted bytes is detected and dropped; the file is
     );
     assert.deepEqual(await Deno.readFile(join(out.path, "data.iso")), content);
   } finally {
-    await corrupt[Symbol.asyncDispose]();
+    await corrupt.close();
     await honest[Symbol.asyncDispose]();
   }
 });

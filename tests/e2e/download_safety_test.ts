@@ -12,7 +12,7 @@ import { chunkRoot } from "../../shared/chunks.ts";
 import { MessageConnection } from "../../shared/connection.ts";
 import { errorMessage } from "../../shared/errors.ts";
 import { sayHello } from "../../shared/handshake.ts";
-import { randomBytes, tempDir, testServer } from "../_helpers.ts";
+import { corruptFirstChunk, randomBytes, tempDir, testServer } from "../_helpers.ts";
 import { fakeHolder, holderAt, realHolder, resultOf } from "./_holders.ts";
 
 const MiB = 1024 * 1024;
@@ -39,7 +39,9 @@ Deno.test("a link planted at NAME.part or NAME.part.json is never written throug
 
 Deno.test("one holder sending a wrong chunk is named, and the good chunks are kept", async () => {
   const content = randomBytes(4 * MiB, 112);
-  await using holder = await realHolder("song.flac", content, 7, { corrupt: true });
+  await using holder = await realHolder("song.flac", content, 7, {
+    uploadTransform: corruptFirstChunk,
+  });
   await using out = await tempDir();
   await assert.rejects(
     downloadFile(resultOf(holder.file, [holder.holder]), { outDir: out.path }),
@@ -103,7 +105,7 @@ Deno.test("a chunk list from a lying holder is not kept for later downloads of t
 Deno.test("a download shared while it runs never offers a chunk before its hash matched", async () => {
   const content = randomBytes(4 * MiB, 115);
   await using bad = await realHolder("video.mkv", content, 50, {
-    corrupt: true,
+    uploadTransform: corruptFirstChunk,
     maxUploadRate: 2_000_000,
   });
   await using net = testServer();

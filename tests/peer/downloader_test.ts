@@ -3,7 +3,7 @@ import { downloadFile } from "../../peer/downloader.ts";
 import { createFileService, type FileService } from "../../peer/file_server.ts";
 import { scanShare } from "../../peer/share_folder.ts";
 import type { Holder, SearchResult } from "../../shared/protocol.ts";
-import { pipeConnector, randomBytes, tempDir } from "../_helpers.ts";
+import { corruptEveryPiece, pipeConnector, randomBytes, tempDir } from "../_helpers.ts";
 
 const MiB = 1024 * 1024;
 
@@ -17,7 +17,7 @@ async function holders(content: Uint8Array, n: number, corrupt: number[] = []) {
     services.set(
       id,
       createFileService((sha) => sha === file.sha256 ? file : undefined, {
-        corrupt: corrupt.includes(id),
+        uploadTransform: corrupt.includes(id) ? corruptEveryPiece : undefined,
       }),
     );
     peers.push({

@@ -1,21 +1,23 @@
 /**
  * Download progress on stderr: a live bar on a terminal (bytes, percent,
  * speed, ETA, sources in use), a plain line every few seconds otherwise,
- * nothing when quiet.
+ * nothing when quiet. The live line is ended once the bar is full, so what
+ * follows starts a line of its own.
  * @module
  */
-import { humanBytes } from "../shared/text.ts";
+import { humanBytes, plural, terminalSafe } from "../shared/text.ts";
+import * as screen from "./screen.ts";
 
 /** Progress reporter for one download. */
 export interface Progress {
   update(received: number, sources: number): void;
+  /** Ends the live line (if one is drawn). */
   done(): void;
 }
 
-const encoder = new TextEncoder();
 const BAR = 24;
 
-/** Creates a reporter for a download of `total` bytes named `name`. */
+/** Creates a reporter for a download of `total` bytes named `name` (from the network). */
 export function createProgress(
   name: string,
   total: number,
@@ -23,11 +25,11 @@ export function createProgress(
 ): Progress {
   if (mode === "quiet") return { update() {}, done() {} };
   const live = Deno.stderr.isTerminal();
+  const label = terminalSafe(name);
   const started = performance.now();
   let first: number | null = null; // bytes already there (resumed) do not count for speed
   let last = 0;
-  let shown = false;
-  let latest = "";
+  let drawn = false;
   const render = (received: number, sources: number) => {
     first ??= received;
     const secs = Math.max((performance.now() - started) / 1000, 0.001);
@@ -36,25 +38,27 @@ export function createProgress(
     const eta = speed > 0 ? Math.ceil((total - received) / speed) : NaN;
     const filled = Math.round(frac * BAR);
     const bar = live ? `[${"#".repeat(filled)}${"-".repeat(BAR - filled)}] ` : "";
-    return `${name} ${bar}${(frac * 100).toFixed(0)}% ${humanBytes(received)}/${
+    return `${label} ${bar}${(frac * 100).toFixed(0)}% ${humanBytes(received)}/${
       humanBytes(total)
-    } ` +
-      `${humanBytes(speed)}/s ETA ${Number.isNaN(eta) ? "?" : `${eta}s`} ${sources} source${
-        sources === 1 ? "" : "s"
-      }`;
+    } ${humanBytes(speed)}/s ETA ${Number.isNaN(eta) ? "?" : `${eta}s`} ${
+      plural(sources, "source")
+    }`;
+  };
+  const done = () => {
+    if (drawn) screen.endLine();
+    drawn = false;
   };
   return {
     update(received, sources) {
-      latest = render(received, sources);
       const now = performance.now();
-      if (now - last < (live ? 100 : 2000) && received < total) return;
+      const full = received >= total;
+      if (now - last < (live ? 100 : 2000) && !full) return;
       last = now;
-      shown = true;
-      if (live) Deno.stderr.writeSync(encoder.encode(`\r\x1b[2K${latest}`));
-      else console.error(latest);
+      const line = render(received, sources);
+      if (!live) return screen.say(line, "err");
+      drawn = screen.status(line, "err");
+      if (full) done();
     },
-    done() {
-      if (live && shown) Deno.stderr.writeSync(encoder.encode("\n"));
-    },
+    done,
   };
 }
