@@ -16,6 +16,9 @@ import {
   parsePort,
   parseSecret,
   parseServerAddress,
+  privateIdentity,
+  SECRET_OPTIONS,
+  secretHelp,
   UsageError,
 } from "./args.ts";
 import { formatResults, shortTime } from "./format.ts";
@@ -23,9 +26,10 @@ import { LineReader } from "./line_reader.ts";
 import { onShutdown } from "./shutdown.ts";
 import { downloadFile } from "../peer/downloader.ts";
 import { parseRate } from "../peer/rate_limiter.ts";
+import type { TlsIdentity } from "../net/tls_identity.ts";
 
 const SERVER_FLAG = `  --server H:P        index server (default $SWAPMEET_SERVER or 127.0.0.1:1234)
-  --secret S          private network secret (default $SWAPMEET_SECRET; none: open network)`;
+${secretHelp(22)}`;
 
 const UPLOAD_FLAGS =
   `  --max-upload-rate R total upload rate, e.g. 500K, 10M (= 10 MB/s), 1G (default: unlimited)
@@ -87,7 +91,7 @@ ${UPLOAD_FLAGS}
 export async function shareCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     server: { type: "string" },
-    secret: { type: "string" },
+    ...SECRET_OPTIONS,
     port: { type: "string" },
     advertise: { type: "string" },
     name: { type: "string" },
@@ -98,9 +102,11 @@ export async function shareCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) {
     throw new UsageError("share needs exactly one folder (see: swapmeet share --help)");
   }
+  const secret = parseSecret(values);
   const peer = await Peer.start({
     server: parseServerAddress(values.server),
-    secret: parseSecret(values.secret),
+    secret,
+    identity: await privateIdentity(secret, "peer"),
     log: (line) => console.log(line),
     shareDir: positionals[0],
     port: values.port === undefined ? 0 : parsePort(values.port, "--port"),
@@ -127,7 +133,7 @@ export async function shareCommand(args: string[]): Promise<number> {
 export async function searchCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     server: { type: "string" },
-    secret: { type: "string" },
+    ...SECRET_OPTIONS,
     json: { type: "boolean" },
     limit: { type: "string" },
   }, "search");
@@ -137,8 +143,12 @@ export async function searchCommand(args: string[]): Promise<number> {
     throw new UsageError("search needs at least one word (see: swapmeet search --help)");
   }
   const limit = values.limit === undefined ? undefined : parseCount(values.limit, "--limit");
-  const secret = parseSecret(values.secret);
-  const client = await IndexClient.connect(parseServerAddress(values.server), { secret });
+  const secret = parseSecret(values);
+  const identity = await privateIdentity(secret, "peer");
+  const client = await IndexClient.connect(parseServerAddress(values.server), {
+    secret,
+    identity,
+  });
   try {
     const { results } = await client.search(query, limit);
     if (values.json) console.log(JSON.stringify(results, null, 2));
@@ -157,7 +167,7 @@ export async function searchCommand(args: string[]): Promise<number> {
 export async function getCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     server: { type: "string" },
-    secret: { type: "string" },
+    ...SECRET_OPTIONS,
     peer: { type: "string" },
     out: { type: "string" },
     quiet: { type: "boolean" },
@@ -167,8 +177,12 @@ export async function getCommand(args: string[]): Promise<number> {
     throw new UsageError("get needs one file name or SHA-256 (see: swapmeet get --help)");
   }
   const peerId = values.peer === undefined ? undefined : parseCount(values.peer, "--peer");
-  const secret = parseSecret(values.secret);
-  const client = await IndexClient.connect(parseServerAddress(values.server), { secret });
+  const secret = parseSecret(values);
+  const identity = await privateIdentity(secret, "peer");
+  const client = await IndexClient.connect(parseServerAddress(values.server), {
+    secret,
+    identity,
+  });
   let file: SearchResult;
   try {
     file = await resolveTarget(client, positionals[0]);
@@ -180,6 +194,7 @@ export async function getCommand(args: string[]): Promise<number> {
     const done = await downloadFile(file, {
       outDir: values.out ?? "downloads",
       secret,
+      identity,
       peerId,
       onProgress: (p) => progress.update(p.received, p.sources),
       onNote: values.quiet ? undefined : (line) => {
@@ -232,7 +247,7 @@ async function resolveTarget(client: IndexClient, target: string): Promise<Searc
 export async function peerCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     server: { type: "string" },
-    secret: { type: "string" },
+    ...SECRET_OPTIONS,
     share: { type: "string" },
     port: { type: "string" },
     out: { type: "string" },
@@ -245,9 +260,11 @@ export async function peerCommand(args: string[]): Promise<number> {
   if (positionals.length > 0) {
     throw new UsageError(`Unexpected argument "${positionals[0]}" (see: swapmeet peer --help)`);
   }
+  const secret = parseSecret(values);
   await runPeer({
     server: parseServerAddress(values.server),
-    secret: parseSecret(values.secret),
+    secret,
+    identity: await privateIdentity(secret, "peer"),
     shareDir: values.share ?? "testing_files",
     ...uploadSettings(values),
     port: values.port === undefined ? 0 : parsePort(values.port, "--port"),
@@ -267,6 +284,7 @@ export interface PeerSettings {
   advertise?: string;
   name?: string;
   secret?: string;
+  identity?: TlsIdentity;
   maxUploadRate?: number;
   uploadSlots?: number;
 }

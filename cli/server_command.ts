@@ -5,7 +5,16 @@
 import { DEFAULT_HEARTBEAT_SECONDS, startIndexServer } from "../server/index_server.ts";
 import type { SessionLimits } from "../server/requests.ts";
 import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
-import { parseCount, parseFlags, parsePort, parseSecret, UsageError } from "./args.ts";
+import {
+  parseCount,
+  parseFlags,
+  parsePort,
+  parseSecret,
+  privateIdentity,
+  SECRET_OPTIONS,
+  secretHelp,
+  UsageError,
+} from "./args.ts";
 import { LineReader } from "./line_reader.ts";
 import { onShutdown } from "./shutdown.ts";
 
@@ -19,7 +28,7 @@ Options:
   --host HOST          address to listen on (default 0.0.0.0: every interface)
   --port PORT          port to listen on (default ${DEFAULT_SERVER_PORT}; 0: any free port)
   --heartbeat SECONDS  seconds between heartbeats; a peer silent for 3 is dropped (default ${DEFAULT_HEARTBEAT_SECONDS})
-  --secret S           private network: only peers that know S may join (default $SWAPMEET_SECRET)
+${secretHelp(23)}
   --max-connections N  open connections accepted in all (default 20000)
   --max-per-address N  open connections accepted from one address (default 256)
   -h, --help           show this help`;
@@ -39,7 +48,7 @@ export function parseServerArgs(args: string[]): ServerSettings | null {
     host: { type: "string" },
     port: { type: "string" },
     heartbeat: { type: "string" },
-    secret: { type: "string" },
+    ...SECRET_OPTIONS,
     "max-connections": { type: "string" },
     "max-per-address": { type: "string" },
   }, "server");
@@ -56,7 +65,7 @@ export function parseServerArgs(args: string[]): ServerSettings | null {
     heartbeatSeconds: values.heartbeat === undefined
       ? undefined
       : parseCount(values.heartbeat, "--heartbeat"),
-    secret: parseSecret(values.secret),
+    secret: parseSecret(values),
     limits: {
       ...(values["max-connections"] &&
         { maxConnections: parseCount(values["max-connections"], "--max-connections") }),
@@ -71,6 +80,7 @@ export async function runServer(
   settings: ServerSettings,
   console_ = new LineReader(),
 ): Promise<void> {
+  const identity = await privateIdentity(settings.secret, "server");
   let server;
   try {
     server = startIndexServer({
@@ -78,6 +88,7 @@ export async function runServer(
       port: settings.port,
       heartbeatSeconds: settings.heartbeatSeconds,
       secret: settings.secret,
+      identity,
       limits: settings.limits,
     });
   } catch (err) {
@@ -93,7 +104,7 @@ export async function runServer(
   const { hostname, port } = server.addr;
   console.log(
     `Swapmeet index server listening on ${hostname}:${port} (${
-      settings.secret ? "private network" : "open network"
+      identity ? `private network, TLS certificate SHA-256 ${identity.fingerprint}` : "open network"
     }). Type "quit" or press Ctrl-C to stop.`,
   );
   let stopping: Promise<void> | null = null;
