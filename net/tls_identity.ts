@@ -126,7 +126,7 @@ async function readPrivate(path: string): Promise<string> {
 /** Makes an identity and stores it at `path` unless another process got there first. */
 async function storeNew(path: string): Promise<TlsIdentity> {
   const identity = await createIdentity();
-  const tmp = `${path}.${Deno.pid}.tmp`;
+  const tmp = `${path}.${crypto.randomUUID()}.tmp`;
   try {
     await Deno.mkdir(dirname(path), { recursive: true, mode: 0o700 });
     await Deno.writeTextFile(tmp, identity.cert + identity.key, { createNew: true, mode: 0o600 });
