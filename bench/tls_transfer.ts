@@ -98,6 +98,7 @@ export async function tlsSingleSource(size: TransferSize, work: string): Promise
     };
     // One untimed round first: JIT, worker start-up and page cache settle.
     for (let r = -1; r < size.runs; r++) {
+      if (r >= 0) cpu.hash.push(hashSecondsPerGB()); // outside any CPU window below
       for (
         const [run, pid, times, cpus] of [
           [rawRun, raw.proc.pid, t.raw, cpu.raw],
@@ -107,10 +108,10 @@ export async function tlsSingleSource(size: TransferSize, work: string): Promise
         await clean();
         const before = await cpuOf(pid);
         const secs = await run();
+        const used = await cpuOf(pid) - before;
         if (r < 0) continue;
-        if (times === t.raw) cpu.hash.push(hashSecondsPerGB());
         times.push(secs);
-        cpus.push(await cpuOf(pid) - before);
+        cpus.push(used);
       }
     }
   } finally {

@@ -93,8 +93,9 @@ export function serveTcp(
         refuse(mc, `Too many connections from ${host} (limit ${options.maxConnectionsPerAddress})`);
         continue;
       }
-      // A TLS connection has no socket options to set: Nagle stays on, which
-      // costs nothing while every message is one write.
+      // Deno's TLS connections have no socket options: Nagle stays on. Measured
+      // on loopback: request/reply round trips whose reply is one write (a
+      // message) or two (FILE and its bytes) see no Nagle delay.
       if (!options.tls) {
         try {
           (conn as Deno.TcpConn).setNoDelay(true);
