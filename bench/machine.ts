@@ -26,14 +26,18 @@ export class Child {
   readonly #done: Promise<unknown>;
   readonly #stdin: WritableStreamDefaultWriter<Uint8Array> | null;
 
-  constructor(cmd: string, args: string[], options: { stdin?: boolean; quiet?: boolean } = {}) {
+  constructor(
+    cmd: string,
+    args: string[],
+    options: { stdin?: boolean; quiet?: boolean; env?: Record<string, string> } = {},
+  ) {
     const proc = this.proc = new Deno.Command(cmd, {
       args,
       cwd: ROOT,
       stdin: options.stdin ? "piped" : "null",
       stdout: "piped",
       stderr: options.quiet ? "null" : "inherit",
-      env: { NO_COLOR: "1" },
+      env: { NO_COLOR: "1", ...options.env },
     }).spawn();
     this.#stdin = options.stdin ? this.proc.stdin.getWriter() : null;
     this.#done = (async () => {
@@ -70,7 +74,7 @@ export class Child {
 export function denoChild(
   script: string,
   args: string[],
-  options: { stdin?: boolean; nofile?: number } = {},
+  options: { stdin?: boolean; nofile?: number; env?: Record<string, string> } = {},
 ): Child {
   const deno = Deno.execPath();
   if (options.nofile) {

@@ -13,6 +13,7 @@ import { searchLoad } from "./search_load.ts";
 import { startup } from "./startup.ts";
 import type { Figure, Stats } from "./stats.ts";
 import { multiSource, singleSource } from "./transfer.ts";
+import { tlsSingleSource } from "./tls_transfer.ts";
 
 const MiB = 2 ** 20;
 const SIZES = {
@@ -94,6 +95,7 @@ try {
   quiet();
   if (want("5")) figures.push(...await idlePeers(size));
   if (want("6")) figures.push(...await startup(size, work));
+  if (want("7")) figures.push(await tlsSingleSource(size, work));
 } finally {
   await Deno.remove(work, { recursive: true }).catch(() => {});
 }

@@ -43,7 +43,7 @@ async function rawReceive(port: number, path: string): Promise<number> {
 }
 
 /** Seconds one thread needs to SHA-256 a GB with node:crypto (CPU-bound: wall ≈ CPU). */
-function hashSecondsPerGB(): number {
+export function hashSecondsPerGB(): number {
   const block = new Uint8Array(64 << 20);
   for (let i = 0; i < block.length; i += 4096) block[i] = i & 0xff;
   const t0 = performance.now();

@@ -3,8 +3,11 @@
  * @module
  */
 import { SwapmeetError } from "../shared/errors.ts";
+import { join } from "node:path";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
+import { osErrorText } from "../shared/text.ts";
+import { loadIdentity, type TlsIdentity } from "../net/tls_identity.ts";
 import type { ServerAddress } from "../peer/index_client.ts";
 
 /** Bad command-line usage: printed as one line, exit code 2. */
@@ -56,10 +59,66 @@ export function parseServerAddress(text: string | undefined): ServerAddress {
   return { host, port };
 }
 
-/** The private network secret from --secret or $SWAPMEET_SECRET; undefined for an open network. */
-export function parseSecret(flag: string | undefined): string | undefined {
-  const secret = flag ?? Deno.env.get("SWAPMEET_SECRET");
+/** The flags every command takes for a private network's secret. */
+export const SECRET_OPTIONS = {
+  secret: { type: "string" },
+  "secret-file": { type: "string" },
+} as const;
+
+/** Help lines for SECRET_OPTIONS, descriptions starting at column `column`. */
+export function secretHelp(column: number): string {
+  const line = (flag: string, text: string) => `  ${flag}`.padEnd(column) + text;
+  const more = (text: string) => " ".repeat(column) + text;
+  return [
+    line("--secret-file PATH", "private network: read its secret from PATH (default"),
+    more("$SWAPMEET_SECRET; neither: open network)"),
+    line("--secret S", "the secret itself: visible to other local users"),
+    more("(/proc/PID/cmdline, ps), so prefer --secret-file"),
+  ].join("\n");
+}
+
+/**
+ * The private network secret from --secret, --secret-file or
+ * $SWAPMEET_SECRET (in that order); undefined for an open network. A secret
+ * file's line ending is not part of the secret.
+ */
+export function parseSecret(
+  values: { secret?: string; "secret-file"?: string },
+): string | undefined {
+  const file = values["secret-file"];
+  if (values.secret !== undefined && file !== undefined) {
+    throw new UsageError("Give the secret once: --secret or --secret-file, not both");
+  }
+  let secret = values.secret ?? Deno.env.get("SWAPMEET_SECRET");
+  if (file !== undefined) {
+    try {
+      secret = Deno.readTextFileSync(file).replace(/\r?\n$/, "");
+    } catch (err) {
+      throw new SwapmeetError(`Cannot read secret file ${file}: ${osErrorText(err)}`);
+    }
+    if (secret === "") throw new SwapmeetError(`Secret file ${file} is empty`);
+  }
   if (secret === undefined || secret === "") return undefined;
-  if (secret.length < 4) throw new UsageError("--secret must be at least 4 characters");
+  if (secret.length < 4) throw new UsageError("The secret must be at least 4 characters");
   return secret;
+}
+
+/** The folder Swapmeet keeps its identities in: $SWAPMEET_HOME, or ~/.swapmeet. */
+export function swapmeetHome(): string {
+  const home = Deno.env.get("SWAPMEET_HOME") || Deno.env.get("HOME") &&
+      join(Deno.env.get("HOME")!, ".swapmeet");
+  if (!home) throw new SwapmeetError("Set SWAPMEET_HOME (or HOME) to keep this side's identity");
+  return home;
+}
+
+/**
+ * On a private network, this user's stored TLS identity as an index server
+ * or as a peer (`server-identity.pem`, `peer-identity.pem` in swapmeetHome(),
+ * made on first use); undefined on an open network.
+ */
+export async function privateIdentity(
+  secret: string | undefined,
+  role: "server" | "peer",
+): Promise<TlsIdentity | undefined> {
+  return secret ? await loadIdentity(join(swapmeetHome(), `${role}-identity.pem`)) : undefined;
 }

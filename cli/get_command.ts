@@ -23,7 +23,7 @@ export const GET: CommandSpec = {
 saves it under the name asked for. The file is verified before it gets its
 name; an existing file is never replaced. Content already in the download
 folder is not fetched again (unless --again). Prints the final path.`,
-  flags: ["server", "secret", "peer", "out", "again", "quiet"],
+  flags: ["server", "secret-file", "secret", "peer", "out", "again", "quiet"],
 };
 
 /** The file a name means, and the name to save it as. */
@@ -103,7 +103,7 @@ export async function getCommand(args: string[]): Promise<number> {
   const peerId = values.peer === undefined ? undefined : parseCount(values.peer, "--peer");
   const quiet = values.quiet ?? false;
   const peer = await Peer.start({
-    ...networkSettings(values),
+    ...await networkSettings(values),
     outDir: values.out ?? "downloads",
     log: (line) => screen.notice(line, "err"),
   });

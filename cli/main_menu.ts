@@ -4,7 +4,6 @@
  * menu's words and the question is asked again.
  * @module
  */
-import type { IndexServer } from "../server/index_server.ts";
 import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
 import { LineReader } from "./line_reader.ts";
 import { runPeer } from "./peer_command.ts";
@@ -12,7 +11,12 @@ import { setUpPeer } from "./peer_setup.ts";
 import { ask, askPort } from "./questions.ts";
 import { portInUse } from "./port_in_use.ts";
 import * as screen from "./screen.ts";
-import { type ServerSettings, serveUntilStopped, startServer } from "./server_command.ts";
+import {
+  type RunningServer,
+  type ServerSettings,
+  serveUntilStopped,
+  startServer,
+} from "./server_command.ts";
 
 /**
  * Asks what to run and the settings it needs, with defaults; runs it.
@@ -52,9 +56,9 @@ async function menuServer(lines: LineReader): Promise<void> {
       port: await askPort(lines, "Listen on port", port, problem),
     };
     port = String(settings.port);
-    let server: IndexServer;
+    let server: RunningServer;
     try {
-      server = startServer(settings);
+      server = await startServer(settings);
     } catch (err) {
       const inUse = portInUse(err, "listen", `${host}:${settings.port}`, "menu");
       problem = (inUse ?? err as Error).message;
@@ -62,6 +66,6 @@ async function menuServer(lines: LineReader): Promise<void> {
       if (inUse) port = "0";
       continue;
     }
-    return await serveUntilStopped(server, settings, lines);
+    return await serveUntilStopped(server, lines);
   }
 }

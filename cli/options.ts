@@ -13,15 +13,21 @@ import {
   parsePort,
   parseSecret,
   parseServerAddress,
+  privateIdentity,
   UsageError,
 } from "./args.ts";
 
 /** Every flag: value placeholder (none for a switch) and its help line. */
 export const FLAGS = {
   server: { arg: "H:P", help: "index server (default $SWAPMEET_SERVER or 127.0.0.1:1234)" },
+  "secret-file": {
+    arg: "PATH",
+    help: "private network: read its secret from PATH (default $SWAPMEET_SECRET; none: open)",
+  },
   secret: {
     arg: "S",
-    help: "private network secret (default $SWAPMEET_SECRET; none: open network)",
+    help:
+      "the secret itself: visible to other local users (/proc/PID/cmdline, ps), so prefer --secret-file",
   },
   host: { arg: "HOST", help: "address to listen on (default 0.0.0.0: every interface)" },
   port: { arg: "P", help: "port to serve files on (default 0: any free port)" },
@@ -129,13 +135,23 @@ export function noPositionals(spec: CommandSpec, positionals: string[]): void {
   }
 }
 
-/** Index server address and secret: what every peer command needs to join. */
-export function networkSettings(values: Values): Pick<PeerOptions, "server" | "secret"> {
-  return { server: parseServerAddress(values.server), secret: parseSecret(values.secret) };
+/**
+ * Index server address, secret and (on a private network) this user's peer
+ * identity: what every peer command needs to join.
+ */
+export async function networkSettings(
+  values: Values,
+): Promise<Pick<PeerOptions, "server" | "secret" | "identity">> {
+  const secret = parseSecret(values);
+  return {
+    server: parseServerAddress(values.server),
+    secret,
+    identity: await privateIdentity(secret, "peer"),
+  };
 }
 
 /** Peer.start settings from the flags (those the command has). */
-export function peerSettings(values: Values): PeerOptions & { outDir: string } {
+export async function peerSettings(values: Values): Promise<PeerOptions & { outDir: string }> {
   let maxUploadRate: number | undefined;
   if (values["max-upload-rate"] !== undefined) {
     try {
@@ -146,7 +162,7 @@ export function peerSettings(values: Values): PeerOptions & { outDir: string } {
   }
   const slots = values["upload-slots"];
   return {
-    ...networkSettings(values),
+    ...await networkSettings(values),
     port: values.port === undefined ? 0 : parsePort(values.port, "--port"),
     advertise: values.advertise,
     name: values.name,

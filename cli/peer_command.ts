@@ -25,6 +25,7 @@ export const PEER: CommandSpec = {
 the network's files, show your shares, quit.`,
   flags: [
     "server",
+    "secret-file",
     "secret",
     "share",
     "port",
@@ -49,7 +50,7 @@ export async function peerCommand(args: string[]): Promise<number> {
   if (!parsed) return 0;
   noPositionals(PEER, parsed.positionals);
   const settings = {
-    ...peerSettings(parsed.values),
+    ...await peerSettings(parsed.values),
     shareDir: parsed.values.share ?? "testing_files",
   };
   const lock = await lockOutDir(settings.outDir);

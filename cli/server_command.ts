@@ -10,7 +10,8 @@ import {
 import type { SessionLimits } from "../server/requests.ts";
 import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
 import { SwapmeetError } from "../shared/errors.ts";
-import { parseCount, parseSecret } from "./args.ts";
+import type { TlsIdentity } from "../net/tls_identity.ts";
+import { parseCount, parseSecret, privateIdentity } from "./args.ts";
 import { LineReader } from "./line_reader.ts";
 import { type CommandSpec, noPositionals, parseCommand, serverPort } from "./options.ts";
 import { portInUse } from "./port_in_use.ts";
@@ -31,7 +32,8 @@ Type "quit" (or press Ctrl-C) to stop it.`,
       "heartbeat",
       `seconds between heartbeats; a peer silent for 3 is dropped (default ${DEFAULT_HEARTBEAT_SECONDS})`,
     ],
-    ["secret", "private network: only peers that know S may join (default $SWAPMEET_SECRET)"],
+    ["secret-file", "private network: only peers that know the secret in PATH may join"],
+    "secret",
     "max-connections",
     "max-per-address",
   ],
@@ -60,7 +62,7 @@ export function parseServerArgs(args: string[]): ServerSettings | null {
     host: values.host ?? "0.0.0.0",
     port: serverPort(values),
     heartbeatSeconds: count(values.heartbeat, "--heartbeat"),
-    secret: parseSecret(values.secret),
+    secret: parseSecret(values),
     limits: {
       ...(maxConnections && { maxConnections }),
       ...(maxConnectionsPerAddress && { maxConnectionsPerAddress }),
@@ -69,18 +71,28 @@ export function parseServerArgs(args: string[]): ServerSettings | null {
 }
 
 /**
- * Starts listening; a taken port or a bad address throws the runtime's error
+ * Starts listening (on a private network with this user's stored server
+ * identity); a taken port or a bad address throws the runtime's error
  * (Deno.errors.AddrInUse and others), for the caller to word.
  */
-export function startServer(settings: ServerSettings): IndexServer {
-  return startIndexServer({
+export async function startServer(settings: ServerSettings): Promise<RunningServer> {
+  const identity = await privateIdentity(settings.secret, "server");
+  const server = startIndexServer({
     hostname: settings.host,
     port: settings.port,
     heartbeatSeconds: settings.heartbeatSeconds,
     secret: settings.secret,
+    identity,
     limits: settings.limits,
     log: (line) => screen.notice(line),
   });
+  return { server, identity };
+}
+
+/** A server started by startServer. */
+export interface RunningServer {
+  server: IndexServer;
+  identity?: TlsIdentity;
 }
 
 /** Why listening failed, in the words of a flag user. */
@@ -97,25 +109,24 @@ export function listenError(err: unknown, settings: ServerSettings): SwapmeetErr
  * if (settings) await runServer(settings);
  */
 export async function runServer(settings: ServerSettings): Promise<void> {
-  let server: IndexServer;
+  let server: RunningServer;
   try {
-    server = startServer(settings);
+    server = await startServer(settings);
   } catch (err) {
     throw listenError(err, settings);
   }
-  await serveUntilStopped(server, settings, new LineReader());
+  await serveUntilStopped(server, new LineReader());
 }
 
 /** Serves until "quit" on the console, Ctrl-C or SIGTERM; resolves when stopped. */
 export async function serveUntilStopped(
-  server: IndexServer,
-  settings: ServerSettings,
+  { server, identity }: RunningServer,
   console_: LineReader,
 ): Promise<void> {
   const { hostname, port } = server.addr;
   screen.say(
     `Swapmeet index server listening on ${hostname}:${port} (${
-      settings.secret ? "private network" : "open network"
+      identity ? `private network, TLS certificate SHA-256 ${identity.fingerprint}` : "open network"
     }). Type "quit" or press Ctrl-C to stop.`,
   );
   let stopping: Promise<void> | null = null;

@@ -18,7 +18,16 @@ export const SHARE: CommandSpec = {
   brief: ["server", "port", "advertise", "name"],
   about: `Shares DIR (recursively; hidden files, files.json and *.part are skipped) and
 serves its files to other peers until Ctrl-C or SIGTERM.`,
-  flags: ["server", "secret", "port", "advertise", "name", "max-upload-rate", "upload-slots"],
+  flags: [
+    "server",
+    "secret-file",
+    "secret",
+    "port",
+    "advertise",
+    "name",
+    "max-upload-rate",
+    "upload-slots",
+  ],
 };
 
 /**
@@ -33,7 +42,7 @@ export async function shareCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) {
     throw new UsageError("share needs exactly one folder (see: swapmeet share --help)");
   }
-  const { outDir: _, ...settings } = peerSettings(values);
+  const { outDir: _, ...settings } = await peerSettings(values);
   const peer = await Peer.start({
     ...settings,
     shareDir: positionals[0],

@@ -2,7 +2,8 @@
  * The accept loop both servers share (the index server and a peer's file
  * server): connection limits in all and per address, refusal with ERROR LIMIT,
  * back-off instead of dying on "too many open files", and bookkeeping so a
- * server can stop and wait until every connection has ended.
+ * server can stop and wait until every connection has ended. Plain TCP, or
+ * TLS (Deno's own) on private networks.
  * @module
  */
 import { type ConnectionOptions, MessageConnection } from "../shared/connection.ts";
@@ -22,6 +23,12 @@ export interface TcpServiceOptions {
   keepAlive?: boolean;
   /** The ERROR message when the service is full. */
   fullMessage: string;
+  /**
+   * Serve TLS with this certificate and key (PEM) instead of plain TCP. The
+   * TLS handshake happens on the first read, so it counts against the
+   * handler's first deadline (a caller that never finishes it is closed then).
+   */
+  tls?: { cert: string; key: string };
 }
 
 /** A listening service. */
@@ -45,7 +52,9 @@ export function serveTcp(
   options: TcpServiceOptions,
   handle: (conn: MessageConnection, host: string) => Promise<unknown>,
 ): TcpService {
-  const listener = Deno.listen({ hostname: options.hostname, port: options.port });
+  const listener: Deno.Listener = options.tls
+    ? Deno.listenTls({ hostname: options.hostname, port: options.port, ...options.tls })
+    : Deno.listen({ hostname: options.hostname, port: options.port });
   const handlers = new Map<MessageConnection, Promise<unknown>>();
   const refusals = new Set<Promise<unknown>>();
   const perAddress = new Map<string, number>();
@@ -61,7 +70,7 @@ export function serveTcp(
 
   const loop = (async () => {
     while (!closing) {
-      let conn: Deno.TcpConn;
+      let conn: Deno.Conn;
       try {
         conn = await listener.accept();
       } catch (err) {
@@ -70,7 +79,7 @@ export function serveTcp(
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
-      const host = conn.remoteAddr.hostname;
+      const host = (conn.remoteAddr as Deno.NetAddr).hostname;
       const fromHost = perAddress.get(host) ?? 0;
       const mc = new MessageConnection(conn, {
         ...options.connection,
@@ -84,10 +93,15 @@ export function serveTcp(
         refuse(mc, `Too many connections from ${host} (limit ${options.maxConnectionsPerAddress})`);
         continue;
       }
-      try {
-        conn.setNoDelay(true);
-        if (options.keepAlive) conn.setKeepAlive(true);
-      } catch { /* the socket is already gone */ }
+      // Deno's TLS connections have no socket options: Nagle stays on. Measured
+      // on loopback: request/reply round trips whose reply is one write (a
+      // message) or two (FILE and its bytes) see no Nagle delay.
+      if (!options.tls) {
+        try {
+          (conn as Deno.TcpConn).setNoDelay(true);
+          if (options.keepAlive) (conn as Deno.TcpConn).setKeepAlive(true);
+        } catch { /* the socket is already gone */ }
+      }
       perAddress.set(host, fromHost + 1);
       const done = handle(mc, host).catch(() => {}).finally(() => {
         handlers.delete(mc);
@@ -100,7 +114,7 @@ export function serveTcp(
   })();
 
   return {
-    addr: listener.addr,
+    addr: listener.addr as Deno.NetAddr,
     get connectionCount() {
       return handlers.size;
     },

@@ -18,6 +18,7 @@ import type { Holder, SearchResult } from "../shared/protocol.ts";
 import type { SchedulerOptions } from "./chunk_scheduler.ts";
 import { dialHolders, type HolderConnector } from "./holder_connector.ts";
 import { PartFile } from "./part_file.ts";
+import type { TlsIdentity } from "../net/tls_identity.ts";
 import type { PartialSource } from "./share_folder.ts";
 import { fetchChunks } from "./swarm.ts";
 
@@ -40,8 +41,9 @@ export interface DownloadOptions {
   peerId?: number;
   /** Time allowed for connecting and for each reply (default 15 s). */
   timeoutMs?: number;
-  /** Private network secret (used by the default connector). */
+  /** Private network secret and this side's certificate (for the default connector). */
   secret?: string;
+  identity?: TlsIdentity;
   /** How to reach a holder (default: dial it, say HELLO). */
   connect?: HolderConnector;
   /** Most holders used at once (default 8, fastest first). */
@@ -118,7 +120,7 @@ export async function downloadFile(
     throw new SwapmeetError(`Cannot write ${join(outDir, `${name}.part`)}: ${osErrorText(err)}`);
   }
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const connect = options.connect ?? dialHolders({ timeoutMs, secret: options.secret });
+  const connect = options.connect ?? dialHolders({ ...options, timeoutMs });
   const note = (line: string) => options.onNote?.(line);
   let discard = false; // the bytes are known wrong: nothing worth resuming
   try {

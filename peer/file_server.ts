@@ -8,6 +8,7 @@
  */
 import type { MessageConnection } from "../shared/connection.ts";
 import { serveTcp } from "../net/tcp_service.ts";
+import type { TlsIdentity } from "../net/tls_identity.ts";
 import { errorMessage, ProtocolError } from "../shared/errors.ts";
 import { acceptHello } from "../shared/handshake.ts";
 import { RateLimiter } from "./rate_limiter.ts";
@@ -24,8 +25,13 @@ export interface FileServiceOptions {
    * reading) closes that connection and frees its slot (default 30 s).
    */
   sendStallMs?: number;
-  /** Private network secret: downloaders must prove they know it. */
+  /** Private network secret: downloaders must prove they know it. Needs `identity`. */
   secret?: string;
+  /**
+   * This peer's TLS identity, required with `secret`: the file server then
+   * serves TLS with it, and the handshake binds its fingerprint.
+   */
+  identity?: TlsIdentity;
   /** Downloader connections served at once; others get BUSY (default 8). */
   uploadSlots?: number;
   /** Of those, most from one address (default half the slots, at least 1). */
@@ -90,6 +96,8 @@ export function createFileService(
   options: FileServiceOptions = {},
 ): FileService {
   const idle = options.idleTimeoutMs ?? 60_000;
+  const secret = options.secret || undefined;
+  if (secret && !options.identity) throw new Error("A private file server needs a TLS identity");
   const slots = new UploadSlots<MessageConnection>(options.uploadSlots ?? 8, {
     perAddress: options.slotsPerAddress,
   });
@@ -100,7 +108,8 @@ export function createFileService(
     const files = new OpenFiles();
     try {
       await acceptHello(conn, {
-        secret: options.secret || undefined,
+        secret,
+        fingerprint: options.identity?.fingerprint,
         timeoutMs: Math.min(idle, 10_000),
       });
       await conn.send({ type: "HI", status: "ok", peerId: 0 });
@@ -163,7 +172,8 @@ export function createFileService(
 }
 
 /**
- * Serves the files `lookup` returns by SHA-256 on a TCP port.
+ * Serves the files `lookup` returns by SHA-256 on a TCP port (TLS with
+ * `identity` on a private network).
  *
  * @example
  * ```ts
@@ -184,6 +194,7 @@ export function startFileServer(
     maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 32,
     connection: uploadConnectionOptions(options),
     fullMessage: "This peer has too many connections",
+    tls: options.secret ? options.identity : undefined,
   }, service.serve);
 
   let closed = false;

@@ -6,10 +6,11 @@
  */
 import { encodeMessage } from "../shared/codec.ts";
 import { withDeadline } from "../shared/deadline.ts";
-import { sayHello } from "../shared/handshake.ts";
-import { dial } from "../net/dial.ts";
+import { type CallerBinding, sayHello } from "../shared/handshake.ts";
+import { ephemeralIdentity, type TlsIdentity } from "../net/tls_identity.ts";
 import { MessageConnection } from "../shared/connection.ts";
 import {
+  AuthError,
   ConnectionClosedError,
   ProtocolError,
   remoteError,
@@ -22,6 +23,7 @@ import {
   type MessageType,
   type SearchResult,
 } from "../shared/protocol.ts";
+import { dialIndex, type IndexChannel, type IndexConnector } from "./index_connector.ts";
 
 /** Where the index server is. */
 export interface ServerAddress {
@@ -40,6 +42,10 @@ export interface IndexClientOptions {
   timeoutMs?: number;
   /** Private network secret. */
   secret?: string;
+  /** Private networks: this peer's certificate for the handshake (default: one for this process). */
+  identity?: TlsIdentity;
+  /** How to reach the server (default: dialIndex, TLS on a private network). */
+  connect?: IndexConnector;
 }
 
 /** Why the connection to the index server ended. */
@@ -90,24 +96,42 @@ export class IndexClient {
     this.closed = this.#readLoop();
   }
 
-  /** Dials the server and says HELLO. */
+  /**
+   * Connects to the server (through `options.connect`) and says HELLO.
+   *
+   * @example
+   * ```ts
+   * const client = await IndexClient.connect({ host: "10.0.0.2", port: 1234 }, { secret });
+   * const { results } = await client.search("lecture notes");
+   * await client.bye();
+   * ```
+   */
   static async connect(
     server: ServerAddress,
     options: IndexClientOptions = {},
   ): Promise<IndexClient> {
     const timeoutMs = options.timeoutMs ?? 10_000;
-    let tcp: Deno.TcpConn;
+    const secret = options.secret || undefined;
+    const connect = options.connect ?? dialIndex({ secret });
+    let channel: IndexChannel;
     try {
-      tcp = await dial(server.host, server.port, timeoutMs);
+      channel = await connect(server, timeoutMs);
     } catch (err) {
+      if (err instanceof AuthError) throw err;
       throw new ConnectionClosedError(`Index server unreachable. ${(err as Error).message}`);
     }
-    const conn = new MessageConnection(tcp);
+    const conn = new MessageConnection(channel.stream);
     try {
+      let binding: CallerBinding | undefined;
+      if (secret) {
+        if (!channel.serverFingerprint) throw new Error("A private network needs TLS");
+        const identity = options.identity ?? await ephemeralIdentity();
+        binding = { cert: identity.der, serverFingerprint: channel.serverFingerprint };
+      }
       const hello: { port: number; name?: string; host?: string } = { port: options.port ?? 0 };
       if (options.name) hello.name = options.name;
       if (options.advertise) hello.host = options.advertise;
-      const hi = await sayHello(conn, hello, { secret: options.secret, timeoutMs });
+      const hi = await sayHello(conn, hello, { secret, timeoutMs, binding });
       return new IndexClient(conn, hi.peerId, timeoutMs, hi.heartbeat);
     } catch (err) {
       conn.close();

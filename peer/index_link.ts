@@ -10,6 +10,7 @@ import { ConnectionClosedError } from "../shared/errors.ts";
 import type { FileRecord } from "../shared/protocol.ts";
 import { plural } from "../shared/text.ts";
 import { IndexClient, type IndexClientOptions, type ServerAddress } from "./index_client.ts";
+import { dialIndex } from "./index_connector.ts";
 
 /** Options for IndexLink.start. */
 export interface IndexLinkOptions extends IndexClientOptions {
@@ -63,8 +64,10 @@ export class IndexLink {
     options: IndexLinkOptions,
     files: () => FileRecord[],
   ): Promise<IndexLink> {
-    const client = await IndexLink.#join(server, options, files());
-    return new IndexLink(server, options, files, client);
+    // One connector for every reconnection: on a private network it keeps the certificate learnt.
+    const opts = { ...options, connect: options.connect ?? dialIndex({ secret: options.secret }) };
+    const client = await IndexLink.#join(server, opts, files());
+    return new IndexLink(server, opts, files, client);
   }
 
   static async #join(

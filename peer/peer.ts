@@ -23,6 +23,7 @@ import { IndexLink } from "./index_link.ts";
 import { findLocalCopy, type LocalCopy } from "./local_copy.ts";
 import { scanShare, type SharedFile, toRecord } from "./share_folder.ts";
 import { ShareSet } from "./share_set.ts";
+import { ephemeralIdentity, type TlsIdentity } from "../net/tls_identity.ts";
 import { type ShareWatcher, watchShare } from "./share_watcher.ts";
 
 /** Options for Peer.start. */
@@ -43,6 +44,11 @@ export interface PeerOptions {
   timeoutMs?: number;
   /** Private network secret, for the index server and for other peers. */
   secret?: string;
+  /**
+   * Private networks: this peer's TLS identity, for its file server and its
+   * handshakes (default: one made for this process only).
+   */
+  identity?: TlsIdentity;
   /** First reconnection delay after losing the index server (default 1 s). */
   backoffInitialMs?: number;
   /** Downloader connections served at once (default 8). */
@@ -93,12 +99,16 @@ export class Peer {
 
   /** Scans the share (if any), starts serving it, joins the index and registers the files. */
   static async start(options: PeerOptions): Promise<Peer> {
+    if (options.secret && !options.identity) {
+      options = { ...options, identity: await ephemeralIdentity() };
+    }
     const scan = options.shareDir === undefined ? null : await scanShare(options.shareDir);
     const shares = new ShareSet(scan?.files ?? []);
     const fileServer = scan === null ? null : startFileServer((sha) => shares.lookup(sha), {
       hostname: options.hostname,
       port: options.port ?? 0,
       secret: options.secret,
+      identity: options.identity,
       uploadSlots: options.uploadSlots,
       maxUploadRate: options.maxUploadRate,
       uploadTransform: options.uploadTransform,
@@ -110,6 +120,7 @@ export class Peer {
         advertise: options.advertise,
         timeoutMs: options.timeoutMs,
         secret: options.secret,
+        identity: options.identity,
         backoffInitialMs: options.backoffInitialMs,
         log: options.log,
       }, () => shares.records());
@@ -204,6 +215,7 @@ export class Peer {
       done = await downloadFile({ ...file, peers: others }, {
         timeoutMs: this.#options.timeoutMs,
         secret: this.#options.secret,
+        identity: this.#options.identity,
         ...options,
         onPartial,
         outDir,

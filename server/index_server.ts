@@ -4,6 +4,7 @@
  */
 import { encodeMessageFrame } from "../shared/codec.ts";
 import { serveTcp } from "../net/tcp_service.ts";
+import type { TlsIdentity } from "../net/tls_identity.ts";
 import { MAX_FRAME_BYTES } from "../shared/protocol.ts";
 import { IndexStore } from "./index_store.ts";
 import { DEFAULT_LIMITS, type SessionLimits } from "./requests.ts";
@@ -18,8 +19,10 @@ export interface IndexServerOptions {
   maxFrameBytes?: number;
   /** Seconds between heartbeats (default 10). */
   heartbeatSeconds?: number;
-  /** Private network secret; peers must prove they know it. */
+  /** Private network secret; peers must prove they know it. Needs `identity`. */
   secret?: string;
+  /** The server's TLS identity, required with `secret` (connections are then TLS). */
+  identity?: TlsIdentity;
   /** Where join/leave lines go (default: stdout). */
   log?: (line: string) => void;
 }
@@ -41,14 +44,26 @@ const HEARTBEAT_SLOTS = 20;
 /** Default seconds between heartbeats. */
 export const DEFAULT_HEARTBEAT_SECONDS = 10;
 
-/** Starts an index server. Throws when the address cannot be bound. */
+/**
+ * Starts an index server. Throws when the address cannot be bound.
+ *
+ * @example
+ * ```ts
+ * const server = startIndexServer({ port: 0, secret, identity: await createIdentity() });
+ * console.log(server.addr.port);
+ * await server.close();
+ * ```
+ */
 export function startIndexServer(options: IndexServerOptions = {}): IndexServer {
+  const secret = options.secret || undefined;
+  if (secret && !options.identity) throw new Error("A private index server needs a TLS identity");
   const store = new IndexStore();
   const ctx: SessionContext = {
     store,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     heartbeatSeconds: options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS,
-    secret: options.secret || undefined,
+    secret,
+    fingerprint: secret ? options.identity?.fingerprint : undefined,
     log: options.log ?? ((line: string) => console.log(line)),
   };
   const sessions = new Set<Session>();
@@ -66,6 +81,7 @@ export function startIndexServer(options: IndexServerOptions = {}): IndexServer 
     maxFrameBytes: options.maxFrameBytes ?? MAX_FRAME_BYTES,
     keepAlive: true,
     fullMessage: `The server is full (${ctx.limits.maxConnections} connections)`,
+    tls: secret ? options.identity : undefined,
   }, async (conn, host) => {
     const session = new Session(conn, host, ctx);
     const slot = slots[nextSlot++ % HEARTBEAT_SLOTS];

@@ -20,6 +20,8 @@ export interface PeerEntry {
   files: Map<string, number>;
   /** Last heartbeat round-trip time in milliseconds, when measured. */
   rttMs?: number;
+  /** Private networks: the peer's TLS certificate (DER, base64), given to downloaders. */
+  cert?: string;
 }
 
 /** Result page of a search or listing. */
@@ -115,7 +117,7 @@ export class IndexStore {
   }
 
   /** Adds a peer and gives it the next peer ID (1, 2, 3 … never reused). */
-  addPeer(info: { host: string; port: number; name?: string }): PeerEntry {
+  addPeer(info: { host: string; port: number; name?: string; cert?: string }): PeerEntry {
     const id = this.#nextPeerId++;
     const peer: PeerEntry = {
       id,
@@ -124,6 +126,7 @@ export class IndexStore {
       name: info.name ?? "",
       files: new Map(),
     };
+    if (info.cert) peer.cert = info.cert;
     this.#peers.set(id, peer);
     if (peer.port > 0) this.#sharingPeers++;
     return peer;
@@ -374,6 +377,7 @@ export class IndexStore {
     };
     if (p.rttMs !== undefined) holder.rttMs = p.rttMs;
     if (this.#records[id]!.partial === true) holder.partial = true;
+    if (p.cert) holder.cert = p.cert;
     return holder;
   }
 

@@ -20,6 +20,8 @@ export interface SessionContext {
   heartbeatSeconds: number;
   /** Private network secret; none for an open network. */
   secret?: string;
+  /** Private networks: SHA-256 (hex) of the certificate this server presents in TLS. */
+  fingerprint?: string;
   /** Prints one line to the server's console. */
   log(line: string): void;
 }
@@ -56,6 +58,7 @@ export class Session {
     try {
       const hello = await acceptHello(conn, {
         secret: ctx.secret,
+        fingerprint: ctx.fingerprint,
         timeoutMs: ctx.limits.helloTimeoutMs,
       });
       if (hello.port > 65535) {
@@ -65,7 +68,9 @@ export class Session {
       const host = hello.host && /^[\w.:-]{1,255}$/.test(hello.host)
         ? hello.host
         : this.#remoteHost;
-      const peer = this.#peer = ctx.store.addPeer({ host, port: hello.port, name });
+      // On a private network the certificate was bound by the proofs: downloaders pin it.
+      const cert = ctx.secret && hello.port > 0 ? hello.cert : undefined;
+      const peer = this.#peer = ctx.store.addPeer({ host, port: hello.port, name, cert });
       if (peer.port > 0) ctx.log(`+ ${describe(peer)} joined; ${this.#census()}`);
       await conn.send({
         type: "HI",

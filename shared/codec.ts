@@ -17,6 +17,7 @@ type Field =
   | "holders"
   | "hashes"
   | "ok"
+  | "cert" // a certificate: base64, at most MAX_CERT_CHARS characters
   | "sha256"; // also any 32-byte value in hex: nonces and HMAC proofs
 /** A field spec: its kind, and whether it may be absent. */
 type Spec = Record<string, `${Field}` | `${Field}?`>;
@@ -40,12 +41,20 @@ const HOLDER: Spec = {
   name: "string",
   rttMs: "uint?",
   partial: "boolean?",
+  cert: "cert?",
 };
 
 const RESULT: Spec = { ...FILE_RECORD, peers: "holders" };
 
 const SCHEMAS: Record<MessageType, Spec> = {
-  HELLO: { version: "uint", port: "uint", name: "string?", host: "string?", nonce: "sha256?" },
+  HELLO: {
+    version: "uint",
+    port: "uint",
+    name: "string?",
+    host: "string?",
+    nonce: "sha256?",
+    cert: "cert?",
+  },
   CHALLENGE: { status: "ok", nonce: "sha256", proof: "sha256" },
   AUTH: { proof: "sha256" },
   HI: { status: "ok", peerId: "uint", heartbeat: "uint?" },
@@ -78,6 +87,9 @@ const SCHEMAS: Record<MessageType, Spec> = {
 };
 
 const SHA256 = /^[0-9a-f]{64}$/;
+/** Longest certificate in base64 accepted (ours are about 450 characters). */
+export const MAX_CERT_CHARS = 4096;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("utf-8", { fatal: true });
 
@@ -159,6 +171,9 @@ function checkField(value: unknown, kind: Field, where: string): boolean {
       return value === "ok";
     case "sha256":
       return typeof value === "string" && SHA256.test(value);
+    case "cert":
+      return typeof value === "string" && value.length > 0 && value.length <= MAX_CERT_CHARS &&
+        BASE64.test(value);
     case "strings":
       return Array.isArray(value) && value.every((v) => typeof v === "string");
     case "hashes":

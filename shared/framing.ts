@@ -103,6 +103,14 @@ export class FrameDecoder {
     if (this.buffered < FRAME_HEADER_BYTES) return 0;
     const length = this.#prefix();
     if (length > this.#max) {
+      if (isTlsRecordHeader(length)) {
+        // A private network's TLS side answered (or greeted) a plain one: the
+        // one case where "too large" would be the wrong thing to tell a person.
+        throw new ProtocolError(
+          "AUTH",
+          "Got TLS where a frame was expected: one side is on a private network, the other is not",
+        );
+      }
       throw new ProtocolError(
         "FRAME_TOO_LARGE",
         `Frame of ${length} bytes is above the limit of ${this.#max} bytes`,
@@ -131,4 +139,15 @@ export class FrameDecoder {
     this.#start = 0;
     this.#end = live;
   }
+}
+
+/**
+ * Whether 4 bytes read as a length prefix are the start of a TLS record
+ * (content type 20-23, then version 3.x): what a plain caller gets back from a
+ * private network's TLS listener (an alert), and what a plain listener gets
+ * from a TLS caller (a ClientHello).
+ */
+export function isTlsRecordHeader(prefix: number): boolean {
+  const type = prefix >>> 24;
+  return type >= 20 && type <= 23 && ((prefix >>> 16) & 0xff) === 3 && ((prefix >>> 8) & 0xff) <= 4;
 }

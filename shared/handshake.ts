@@ -1,36 +1,67 @@
 /**
- * The opening of every connection: HELLO, and on private networks a mutual
- * challenge-response proving knowledge of a shared secret without sending it.
+ * The opening of every connection: HELLO, and on private networks (which run
+ * over TLS) a mutual challenge-response proving knowledge of a shared secret
+ * without sending it, bound to this connection's TLS session.
  *
  * ```
- * caller                                   answerer
- * HELLO {version, port, nonce: Nc}   →
- *                                    ←     CHALLENGE {nonce: Ns, proof: HMAC(k, "swapmeet-server\n" Nc "\n" Ns)}
- * AUTH {proof: HMAC(k, "swapmeet-client\n" Ns "\n" Nc)} →
- *                                    ←     HI {peerId}
+ * caller                                           answerer
+ * HELLO {version, port, nonce: Nc, cert: Cc}  →
+ *                                             ←    CHALLENGE {nonce: Ns, proof: Ps}
+ * AUTH {proof: Pc}                            →
+ *                                             ←    HI {peerId}
  * ```
- * Both nonces are fresh random 32-byte values, so a recorded handshake cannot
- * be replayed. Without a secret: HELLO → HI.
+ * `Fs` is the SHA-256 of the certificate the answerer presents in TLS (as
+ * the caller saw it; the answerer uses its own), `Fc` the SHA-256 of the
+ * caller's certificate `Cc`. Both proofs cover Nc, Ns, Fs and Fc, so a relay
+ * without the secret that stands between the two (and so presents its own
+ * certificate to the caller) can neither complete nor reuse a proof. Both
+ * nonces are fresh random 32-byte values, so a recorded handshake cannot be
+ * replayed. Without a secret: HELLO → HI over plain TCP.
  * @module
  */
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import type { MessageConnection } from "./connection.ts";
 import { AuthError, ProtocolError, RemoteError } from "./errors.ts";
 import { type HelloMessage, type HiMessage, type Message, PROTOCOL_VERSION } from "./protocol.ts";
+
+/** What one handshake's proofs cover besides the secret. */
+export interface ProofInput {
+  /** The caller's HELLO nonce (Nc). */
+  helloNonce: string;
+  /** The answerer's CHALLENGE nonce (Ns). */
+  challengeNonce: string;
+  /** SHA-256 (hex) of the answerer's TLS certificate (Fs). */
+  serverFingerprint: string;
+  /** SHA-256 (hex) of the caller's certificate from HELLO (Fc). */
+  clientFingerprint: string;
+}
+
+/** What a caller on a private network binds its handshake to. */
+export interface CallerBinding {
+  /** The caller's own certificate (DER), sent in HELLO. */
+  cert: Uint8Array;
+  /** SHA-256 (hex) of the certificate the answerer presented in this TLS session. */
+  serverFingerprint: string;
+}
 
 /** A fresh random nonce: 32 bytes as 64 hex digits. */
 export function newNonce(): string {
   return randomBytes(32).toString("hex");
 }
 
-/** The answerer's proof: HMAC-SHA-256(secret, "swapmeet-server\n" + helloNonce + "\n" + challengeNonce). */
-export function serverProof(secret: string, helloNonce: string, challengeNonce: string): string {
-  return hmac(secret, `swapmeet-server\n${helloNonce}\n${challengeNonce}`);
+/** SHA-256 of a whole certificate (DER), 64 lower-case hex digits. */
+export function certFingerprint(der: Uint8Array): string {
+  return createHash("sha256").update(der).digest("hex");
 }
 
-/** The caller's proof: HMAC-SHA-256(secret, "swapmeet-client\n" + challengeNonce + "\n" + helloNonce). */
-export function clientProof(secret: string, challengeNonce: string, helloNonce: string): string {
-  return hmac(secret, `swapmeet-client\n${challengeNonce}\n${helloNonce}`);
+/** The answerer's proof: HMAC-SHA-256(secret, "swapmeet-server-v2\n" Nc "\n" Ns "\n" Fs "\n" Fc). */
+export function serverProof(secret: string, input: ProofInput): string {
+  return hmac(secret, "swapmeet-server-v2", input);
+}
+
+/** The caller's proof: HMAC-SHA-256(secret, "swapmeet-client-v2\n" Nc "\n" Ns "\n" Fs "\n" Fc). */
+export function clientProof(secret: string, input: ProofInput): string {
+  return hmac(secret, "swapmeet-client-v2", input);
 }
 
 /** Constant-time comparison of two hex proofs. */
@@ -40,18 +71,21 @@ export function proofsMatch(a: string, b: string): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-function hmac(secret: string, text: string): string {
+function hmac(secret: string, label: string, p: ProofInput): string {
+  const text =
+    `${label}\n${p.helloNonce}\n${p.challengeNonce}\n${p.serverFingerprint}\n${p.clientFingerprint}`;
   return createHmac("sha256", secret).update(text).digest("hex");
 }
 
 /**
  * Answering side: waits for HELLO (and AUTH on a private network) within
  * `timeoutMs`. Returns the HELLO; the caller then sends HI. Throws
- * ProtocolError (to be answered with ERROR) on anything wrong.
+ * ProtocolError (to be answered with ERROR) on anything wrong. On a private
+ * network `fingerprint` is the SHA-256 of the certificate this side presents.
  */
 export async function acceptHello(
   conn: MessageConnection,
-  options: { secret?: string; timeoutMs: number },
+  options: { secret?: string; timeoutMs: number; fingerprint?: string },
 ): Promise<HelloMessage> {
   const deadline = Date.now() + options.timeoutMs;
   const left = () => Math.max(1, deadline - Date.now());
@@ -67,20 +101,29 @@ export async function acceptHello(
     );
   }
   if (!options.secret) return hello;
+  if (!options.fingerprint) throw new Error("A private network's answerer needs its fingerprint");
   if (!hello.nonce) {
     throw new ProtocolError("AUTH", "This is a private network: a secret is needed to join");
   }
-  const nonce = newNonce();
+  if (!hello.cert) {
+    throw new ProtocolError("AUTH", "HELLO on a private network must carry the caller's cert");
+  }
+  const input: ProofInput = {
+    helloNonce: hello.nonce,
+    challengeNonce: newNonce(),
+    serverFingerprint: options.fingerprint,
+    clientFingerprint: certFingerprint(Uint8Array.fromBase64(hello.cert)),
+  };
   await conn.send({
     type: "CHALLENGE",
     status: "ok",
-    nonce,
-    proof: serverProof(options.secret, hello.nonce, nonce),
+    nonce: input.challengeNonce,
+    proof: serverProof(options.secret, input),
   });
   const auth = await conn.receive(left());
   if (auth === null) throw new ProtocolError("AUTH", "Connection closed during the handshake");
   if (auth.type !== "AUTH") throw new ProtocolError("BAD_STATE", `Expected AUTH, got ${auth.type}`);
-  if (!proofsMatch(auth.proof, clientProof(options.secret, nonce, hello.nonce))) {
+  if (!proofsMatch(auth.proof, clientProof(options.secret, input))) {
     throw new ProtocolError("AUTH", "Wrong secret for this private network");
   }
   return hello;
@@ -88,41 +131,55 @@ export async function acceptHello(
 
 /**
  * Calling side: sends HELLO, answers a CHALLENGE when it has the secret,
- * checks the other side's proof, and returns HI.
+ * checks the other side's proof, and returns HI. On a private network
+ * `binding` says which certificates the proofs cover.
  */
 export async function sayHello(
   conn: MessageConnection,
-  hello: Omit<HelloMessage, "type" | "version" | "nonce">,
-  options: { secret?: string; timeoutMs: number },
+  hello: Omit<HelloMessage, "type" | "version" | "nonce" | "cert">,
+  options: { secret?: string; timeoutMs: number; binding?: CallerBinding },
 ): Promise<HiMessage> {
+  const { secret, binding } = options;
+  if (secret && !binding) throw new Error("A private network's caller needs a TLS binding");
   const nonce = newNonce();
   const msg: Message = { type: "HELLO", version: PROTOCOL_VERSION, ...hello };
-  if (options.secret) msg.nonce = nonce;
-  await conn.send(msg);
-  let reply;
-  try {
-    reply = await conn.expect(["HI", "CHALLENGE"], options.timeoutMs);
-  } catch (err) {
-    if (err instanceof RemoteError && err.code === "AUTH") throw new AuthError(err.message);
-    throw err;
+  if (secret && binding) {
+    msg.nonce = nonce;
+    msg.cert = binding.cert.toBase64();
   }
+  await conn.send(msg);
+  const reply = await authStep(conn.expect(["HI", "CHALLENGE"], options.timeoutMs), !secret);
   if (reply.type === "HI") {
-    if (options.secret) {
+    if (secret) {
       throw new AuthError("The other side is not on a private network (it asked for no secret)");
     }
     return reply;
   }
-  if (!options.secret) {
-    throw new AuthError("This is a private network: give its secret with --secret");
+  if (!secret || !binding) {
+    throw new AuthError("This is a private network: a secret is needed to join");
   }
-  if (!proofsMatch(reply.proof, serverProof(options.secret, nonce, reply.nonce))) {
+  const input: ProofInput = {
+    helloNonce: nonce,
+    challengeNonce: reply.nonce,
+    serverFingerprint: binding.serverFingerprint,
+    clientFingerprint: certFingerprint(binding.cert),
+  };
+  if (!proofsMatch(reply.proof, serverProof(secret, input))) {
     throw new AuthError("The other side does not know the secret");
   }
-  await conn.send({ type: "AUTH", proof: clientProof(options.secret, reply.nonce, nonce) });
+  await conn.send({ type: "AUTH", proof: clientProof(secret, input) });
+  return await authStep(conn.expect(["HI"], options.timeoutMs), false);
+}
+
+/** An ERROR AUTH reply, or (to a plain caller) TLS in place of a reply, is an AuthError. */
+async function authStep<T>(reply: Promise<T>, plainCaller: boolean): Promise<T> {
   try {
-    return await conn.expect(["HI"], options.timeoutMs);
+    return await reply;
   } catch (err) {
     if (err instanceof RemoteError && err.code === "AUTH") throw new AuthError(err.message);
+    if (err instanceof ProtocolError && err.code === "AUTH" && plainCaller) {
+      throw new AuthError("This is a private network: a secret is needed to join");
+    }
     throw err;
   }
 }

@@ -6,8 +6,11 @@
  * @module
  */
 
-/** Version sent in HELLO; a server refuses any other. */
-export const PROTOCOL_VERSION = 1;
+/**
+ * Version sent in HELLO; a server refuses any other. 2: private networks run
+ * over TLS and the secret proofs bind both certificates.
+ */
+export const PROTOCOL_VERSION = 2;
 
 /** Largest frame payload accepted by default (1 MiB). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
@@ -69,6 +72,11 @@ export interface Holder {
   rttMs?: number;
   /** True when this holder has only some chunks yet (see FileRecord.partial). */
   partial?: boolean;
+  /**
+   * Private networks: the holder's TLS certificate (DER, base64), as it sent
+   * it in HELLO. Downloaders accept no other certificate from this holder.
+   */
+  cert?: string;
 }
 
 /** One distinct file (by content hash) and every peer that holds it. */
@@ -87,6 +95,12 @@ export interface HelloMessage {
   host?: string;
   /** Fresh random nonce (64 hex digits) for the secret handshake; required on private networks. */
   nonce?: string;
+  /**
+   * Private networks: the caller's own TLS certificate (DER, base64); its
+   * fingerprint is bound in both proofs, and the index publishes it as the
+   * holder's certificate. Required on private networks.
+   */
+  cert?: string;
 }
 /** Private network only: the answering side proves the secret and challenges the caller. */
 export interface ChallengeMessage {
@@ -94,13 +108,13 @@ export interface ChallengeMessage {
   status: "ok";
   /** Fresh random nonce (64 hex digits) of the answering side. */
   nonce: string;
-  /** HMAC-SHA-256(secret, "swapmeet-server\n" + helloNonce + "\n" + nonce), hex. */
+  /** The answerer's proof (see shared/handshake.ts serverProof), hex. */
   proof: string;
 }
 /** Private network only: the caller's answer to CHALLENGE. */
 export interface AuthMessage {
   type: "AUTH";
-  /** HMAC-SHA-256(secret, "swapmeet-client\n" + challengeNonce + "\n" + helloNonce), hex. */
+  /** The caller's proof (see shared/handshake.ts clientProof), hex. */
   proof: string;
 }
 /** Heartbeat from the index server; the peer answers PONG with the same seq. */

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { downloadFile } from "../peer/downloader.ts";
 import { IndexClient } from "../peer/index_client.ts";
+import { dialIndex } from "../peer/index_connector.ts";
 import { Peer } from "../peer/peer.ts";
+import { createIdentity } from "../net/tls_identity.ts";
 import { MessageConnection } from "../shared/connection.ts";
 import { clientProof, sayHello, serverProof } from "../shared/handshake.ts";
 import { AuthError } from "../shared/errors.ts";
@@ -9,24 +11,35 @@ import type { Message } from "../shared/protocol.ts";
 import { runMain, tempDir, testServer } from "./_helpers.ts";
 
 const SECRET = "class-of-2026";
+const SERVER_ID = await createIdentity();
 
-Deno.test("handshake proofs are HMAC-SHA-256 over both nonces (byte vector)", () => {
-  const a = "1".repeat(64);
-  const b = "2".repeat(64);
-  // Computed independently: printf 'swapmeet-server\n%s\n%s' A B | openssl dgst -sha256 -hmac k
+Deno.test("handshake proofs are HMAC-SHA-256 over both nonces and both fingerprints (byte vector)", () => {
+  const input = {
+    helloNonce: "1".repeat(64),
+    challengeNonce: "2".repeat(64),
+    serverFingerprint: "3".repeat(64),
+    clientFingerprint: "4".repeat(64),
+  };
+  // Computed independently:
+  // printf 'swapmeet-server-v2\n%s\n%s\n%s\n%s' Nc Ns Fs Fc | openssl dgst -sha256 -hmac k
   assert.equal(
-    serverProof("k", a, b),
-    "c3ce54ad56b445eb2b16b94c49567cda6f4ad523365070ecdb71d90c0d9b4e72",
+    serverProof("k", input),
+    "5aa01213e94d63500b045cd7ead6c324db2bf8e0818ac14d85c6ec944dd088a8",
   );
   assert.equal(
-    clientProof("k", b, a),
-    "498de500c2b2345a790aa27374d3d25f90e5ac8d55008c8abc6755f62880baad",
+    clientProof("k", input),
+    "f3ab84677476b23e87efee122cd7638f5dcc127bd98bac578b806e1c4bc30e72",
   );
-  assert.notEqual(serverProof("k", a, b), serverProof("k2", a, b));
+  assert.notEqual(serverProof("k", input), serverProof("k2", input));
+  for (const key of Object.keys(input) as (keyof typeof input)[]) {
+    const other = { ...input, [key]: "5".repeat(64) };
+    assert.notEqual(serverProof("k", other), serverProof("k", input), key);
+    assert.notEqual(clientProof("k", other), clientProof("k", input), key);
+  }
 });
 
 Deno.test("private network: the right secret joins, a wrong or missing one is refused", async () => {
-  await using net = testServer({ secret: SECRET });
+  await using net = testServer({ secret: SECRET, identity: SERVER_ID });
   const good = await IndexClient.connect(net.address, { secret: SECRET, port: 5000 });
   try {
     assert.equal(good.peerId, 1);
@@ -49,15 +62,24 @@ Deno.test("private network: the right secret joins, a wrong or missing one is re
   }
   // An open server is not mistaken for the private one.
   await using open = testServer();
-  await assert.rejects(() => IndexClient.connect(open.address, { secret: SECRET }), AuthError);
+  await assert.rejects(
+    () => IndexClient.connect(open.address, { secret: SECRET }),
+    (e: Error) => {
+      assert.ok(e instanceof AuthError);
+      assert.match(e.message, /not on a private network/);
+      return true;
+    },
+  );
 });
 
 Deno.test("a recorded handshake cannot be replayed", async () => {
-  await using net = testServer({ secret: SECRET });
-  // Record what a real member sends.
-  const tcp = await Deno.connect({ hostname: "127.0.0.1", port: net.port });
+  await using net = testServer({ secret: SECRET, identity: SERVER_ID });
+  const me = await createIdentity();
+  const connect = dialIndex({ secret: SECRET });
+  // Record what a real member sends (inside TLS: as if the recorder had the plaintext).
+  const channel = await connect(net.address, 5_000);
   const sent: Message[] = [];
-  const recorder = new MessageConnection(tcp);
+  const recorder = new MessageConnection(channel.stream);
   await sayHello(
     new Proxy(recorder, {
       get(target, prop) {
@@ -67,14 +89,16 @@ Deno.test("a recorded handshake cannot be replayed", async () => {
       },
     }),
     { port: 0 },
-    { secret: SECRET, timeoutMs: 5_000 },
+    {
+      secret: SECRET,
+      timeoutMs: 5_000,
+      binding: { cert: me.der, serverFingerprint: channel.serverFingerprint! },
+    },
   );
   recorder.close();
   assert.deepEqual(sent.map((m) => m.type), ["HELLO", "AUTH"]);
   // Replay both messages on a fresh connection.
-  const replay = new MessageConnection(
-    await Deno.connect({ hostname: "127.0.0.1", port: net.port }),
-  );
+  const replay = new MessageConnection((await connect(net.address, 5_000)).stream);
   try {
     await replay.send(sent[0]);
     const challenge = await replay.expect(["CHALLENGE"]);
@@ -90,7 +114,7 @@ Deno.test("a recorded handshake cannot be replayed", async () => {
 });
 
 Deno.test("a private peer's file server refuses downloaders without the secret", async () => {
-  await using net = testServer({ secret: SECRET });
+  await using net = testServer({ secret: SECRET, identity: SERVER_ID });
   await using share = await tempDir({ "members.txt": "only for members" });
   await using out = await tempDir();
   const holder = await Peer.start({
@@ -116,7 +140,9 @@ Deno.test("a private peer's file server refuses downloaders without the secret",
 });
 
 Deno.test("CLI: --secret and SWAPMEET_SECRET reach the handshake; a missing secret is a one-line error", async () => {
-  await using net = testServer({ secret: SECRET });
+  await using net = testServer({ secret: SECRET, identity: SERVER_ID });
+  await using home = await tempDir();
+  const env = { SWAPMEET_HOME: home.path };
   const member = await IndexClient.connect(net.address, { secret: SECRET, port: 5001 });
   try {
     await member.register([{
@@ -128,13 +154,15 @@ Deno.test("CLI: --secret and SWAPMEET_SECRET reach the handshake; a missing secr
       description: "",
     }]);
     const addr = `127.0.0.1:${net.port}`;
-    const withFlag = await runMain(["search", "club", "--server", addr, "--secret", SECRET]);
+    const withFlag = await runMain(["search", "club", "--server", addr, "--secret", SECRET], {
+      env,
+    });
     assert.equal(withFlag.code, 0, withFlag.stderr);
     const withEnv = await runMain(["search", "club", "--server", addr], {
-      env: { SWAPMEET_SECRET: SECRET },
+      env: { ...env, SWAPMEET_SECRET: SECRET },
     });
     assert.equal(withEnv.code, 0, withEnv.stderr);
-    const without = await runMain(["search", "club", "--server", addr]);
+    const without = await runMain(["search", "club", "--server", addr], { env });
     assert.equal(without.code, 1);
     assert.equal(
       without.stderr.trim(),
