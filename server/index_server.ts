@@ -5,6 +5,7 @@
 import { encodeMessageFrame } from "../shared/codec.ts";
 import { serveTcp } from "../net/tcp_service.ts";
 import { MAX_FRAME_BYTES } from "../shared/protocol.ts";
+import { helloCheck, type HostCheck } from "./host_check.ts";
 import { IndexStore } from "./index_store.ts";
 import { DEFAULT_LIMITS, type SessionLimits } from "./requests.ts";
 import { Session, type SessionContext } from "./session.ts";
@@ -22,6 +23,8 @@ export interface IndexServerOptions {
   secret?: string;
   /** Where join/leave lines go (default: stdout). */
   log?: (line: string) => void;
+  /** How a host named in HELLO is checked (default: helloCheck, a HELLO to the peer's file server). */
+  checkHost?: HostCheck;
 }
 
 /** A running index server. */
@@ -50,6 +53,7 @@ export function startIndexServer(options: IndexServerOptions = {}): IndexServer 
     heartbeatSeconds: options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS,
     secret: options.secret || undefined,
     log: options.log ?? ((line: string) => console.log(line)),
+    checkHost: options.checkHost ?? helloCheck(),
   };
   const sessions = new Set<Session>();
   // Heartbeats are spread over the interval: session n is pinged in slot n mod

@@ -28,8 +28,8 @@ const FILE_RECORD: Spec = {
   mtime: "uint",
   sha256: "sha256",
   description: "string",
-  chunkSize: "uint?",
-  chunkRoot: "sha256?",
+  chunkSize: "uint",
+  chunkRoot: "sha256",
   partial: "boolean?",
 };
 const HOLDER: Spec = {
@@ -42,7 +42,7 @@ const HOLDER: Spec = {
   partial: "boolean?",
 };
 
-const RESULT: Spec = { ...FILE_RECORD, peers: "holders" };
+const RESULT: Spec = { ...FILE_RECORD, names: "strings?", peers: "holders" };
 
 const SCHEMAS: Record<MessageType, Spec> = {
   HELLO: { version: "uint", port: "uint", name: "string?", host: "string?", nonce: "sha256?" },
