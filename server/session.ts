@@ -106,7 +106,10 @@ export class Session {
     } finally {
       conn.close();
       const peer = this.#peer;
-      if (peer) {
+      if (peer && this.#reason === "shutdown") {
+        // The whole index goes with the server: removing a big share first would only delay it.
+        if (peer.port > 0) ctx.log(`- ${describe(peer)} left (shutdown)`);
+      } else if (peer) {
         await ctx.store.removePeer(peer.id);
         if (peer.port > 0) ctx.log(`- ${describe(peer)} left (${this.#reason}); ${this.#census()}`);
       }
