@@ -22,6 +22,8 @@ for (let i = 0; i < n; i += 100) {
       mtime: 0,
       sha256: sha,
       description: "idle",
+      chunkSize: 1048576, // chunkSizeFor(1)
+      chunkRoot: sha,
     }]);
     return c;
   }));

@@ -3,7 +3,7 @@
  * resident memory and CPU, against the same server with no peers.
  * @module
  */
-import { cpuSeconds, denoChild, serverChild } from "./machine.ts";
+import { cpuSeconds, denoChild, rssMiB, serverChild } from "./machine.ts";
 import { type Figure, figure, median } from "./stats.ts";
 
 /** Sizes for figure 5. */
@@ -11,11 +11,6 @@ export interface IdleSize {
   idlePeers: number;
   idleSeconds: number;
   runs: number;
-}
-
-async function rssMiB(pid: number): Promise<number> {
-  const status = await Deno.readTextFile(`/proc/${pid}/status`);
-  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
 }
 
 async function cpuPercent(pid: number, seconds: number): Promise<number> {

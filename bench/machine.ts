@@ -148,6 +148,12 @@ export async function serverChild(extra: string[]): Promise<{ server: Child; por
   return { server, port };
 }
 
+/** Resident memory of a process, in MiB. */
+export async function rssMiB(pid: number): Promise<number> {
+  const status = await Deno.readTextFile(`/proc/${pid}/status`);
+  return Number(/VmRSS:\s+(\d+)/.exec(status)![1]) / 1024;
+}
+
 /** CPU time (user + system, all threads) a process has used so far, in seconds. */
 export async function cpuSeconds(pid: number | "self"): Promise<number> {
   const stat = (await Deno.readTextFile(`/proc/${pid}/stat`)).split(") ")[1].split(" ");

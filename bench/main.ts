@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { hostileLoad } from "./hostile_load.ts";
 import { indexFigures } from "./index_bench.ts";
 import { idlePeers } from "./idle_peers.ts";
 import { machine, ROOT } from "./machine.ts";
@@ -31,6 +32,8 @@ const SIZES = {
     idleSeconds: 2,
     startupFiles: 200,
     startupBytes: 8 * MiB,
+    hostileRecords: 2_000,
+    hostileIdleSeconds: 1,
   },
   quick: {
     runs: 3,
@@ -46,6 +49,8 @@ const SIZES = {
     idleSeconds: 6,
     startupFiles: 2_000,
     startupBytes: 128 * MiB,
+    hostileRecords: 20_000,
+    hostileIdleSeconds: 3,
   },
   full: {
     runs: 5,
@@ -61,6 +66,8 @@ const SIZES = {
     idleSeconds: 50,
     startupFiles: 10_000,
     startupBytes: 1024 * MiB,
+    hostileRecords: 100_000,
+    hostileIdleSeconds: 5,
   },
 };
 
@@ -89,13 +96,15 @@ const quiet = (globalThis as { gc?: () => void }).gc ?? (() => {});
 try {
   if (want("1")) figures.push(...await singleSource(size, work));
   if (want("2")) figures.push(await multiSource(size, work));
-  if (want("3")) figures.push(...indexFigures(size));
+  if (want("3")) figures.push(...await indexFigures(size));
   quiet();
   if (want("4")) figures.push(...await searchLoad(size));
   quiet();
   if (want("5")) figures.push(...await idlePeers(size));
   if (want("6")) figures.push(...await startup(size, work));
-  if (want("7")) figures.push(await tlsSingleSource(size, work));
+  quiet();
+  if (want("7")) figures.push(...await hostileLoad(size));
+  if (want("8")) figures.push(await tlsSingleSource(size, work));
 } finally {
   await Deno.remove(work, { recursive: true }).catch(() => {});
 }

@@ -1,6 +1,8 @@
 /**
- * Figure 4: search over loopback: concurrent clients against a server (the
- * real CLI) holding many files; baseline: the same clients sending LOCATE of
+ * Figure 4: search over loopback: concurrent clients against an index server
+ * process (bench/server_child.ts: as `swapmeet server` starts it, with the
+ * per-address file limit raised, since one loader registers every file from
+ * 127.0.0.1) holding many files; baseline: the same clients sending LOCATE of
  * unknown hashes (the protocol round trip without search work).
  * 4a is throughput with every client in a closed loop (the server saturated).
  * 4b is latency at the target rate, offered open loop (the first second of
@@ -9,7 +11,7 @@
  * saturation measures the queue the clients build, not the server.
  * @module
  */
-import { denoChild, serverChild } from "./machine.ts";
+import { denoChild } from "./machine.ts";
 import { type Figure, figure, median } from "./stats.ts";
 
 /** Sizes for figure 4. */
@@ -25,7 +27,8 @@ const TARGET_RATE = 10_000;
 
 /** Runs figure 4 (two rows: throughput, p99). */
 export async function searchLoad(size: SearchSize): Promise<Figure[]> {
-  const { server, port } = await serverChild(["--max-per-address", "100000"]);
+  const server = denoChild("bench/server_child.ts", ["0", "100000"], { nofile: 20000 });
+  const port = (await server.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1];
   const loader = denoChild("bench/loader.ts", [port, String(size.searchFiles), "1000"], {
     stdin: true,
     nofile: 20000,

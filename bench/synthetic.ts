@@ -3,6 +3,7 @@
  * Zipf-like vocabulary, with common extensions. Deterministic for a seed.
  * @module
  */
+import { chunkSizeFor } from "../shared/chunks.ts";
 import type { FileRecord } from "../shared/protocol.ts";
 
 const EXTENSIONS = [
@@ -99,13 +100,16 @@ export function syntheticRecords(
     const keywords: string[] = [];
     for (let j = 0; j < k; j++) keywords.push(words[pick()]);
     const sha = i.toString(16).padStart(16, "0") + "0".repeat(48);
+    const size = 1000 + Math.floor(random() * 10_000_000);
     records[i] = {
       name: `${nameWords.join("_")}${i % 3 === 0 ? `_${i % 100}` : ""}.${ext}`,
       type: ext,
-      size: 1000 + Math.floor(random() * 10_000_000),
+      size,
       mtime: 1_700_000_000_000 + i,
       sha256: sha,
       description: keywords.join(" "),
+      chunkSize: chunkSizeFor(size),
+      chunkRoot: "c".repeat(48) + i.toString(16).padStart(16, "0"),
     };
   }
   // Through JSON, as the server receives them (flat strings, same layout).

@@ -126,7 +126,7 @@ export async function tlsSingleSource(size: TransferSize, work: string): Promise
   const hashCpu = median(cpu.hash);
   const bound = Math.min(2 / (median(cpu.raw) / gb + hashCpu), 1 / hashCpu);
   const f = figure({
-    id: "7",
+    id: "8",
     name: "single-source get on a private network (TLS), SHA-256 verified, to disk",
     unit: "GB/s",
     values: gbps(t.ours),

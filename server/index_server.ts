@@ -6,6 +6,7 @@ import { encodeMessageFrame } from "../shared/codec.ts";
 import { serveTcp } from "../net/tcp_service.ts";
 import type { TlsIdentity } from "../net/tls_identity.ts";
 import { MAX_FRAME_BYTES } from "../shared/protocol.ts";
+import { helloCheck, type HostCheck } from "./host_check.ts";
 import { IndexStore } from "./index_store.ts";
 import { DEFAULT_LIMITS, type SessionLimits } from "./requests.ts";
 import { Session, type SessionContext } from "./session.ts";
@@ -25,6 +26,8 @@ export interface IndexServerOptions {
   identity?: TlsIdentity;
   /** Where join/leave lines go (default: stdout). */
   log?: (line: string) => void;
+  /** How a host named in HELLO is checked (default: helloCheck, a HELLO to the peer's file server). */
+  checkHost?: HostCheck;
 }
 
 /** A running index server. */
@@ -65,6 +68,7 @@ export function startIndexServer(options: IndexServerOptions = {}): IndexServer 
     secret,
     fingerprint: secret ? options.identity?.fingerprint : undefined,
     log: options.log ?? ((line: string) => console.log(line)),
+    checkHost: options.checkHost ?? helloCheck(),
   };
   const sessions = new Set<Session>();
   // Heartbeats are spread over the interval: session n is pinged in slot n mod

@@ -1,8 +1,10 @@
 /**
  * Answers to index requests (REGISTER, UNREGISTER, SEARCH, LOCATE, LIST) and the
- * limits they enforce. Pure functions over the IndexStore; no I/O.
+ * limits they enforce. Functions over the IndexStore (whose large changes run
+ * in time slices, hence the promise); no I/O.
  * @module
  */
+import { chunkSizeFor } from "../shared/chunks.ts";
 import { encodeMessageFrame } from "../shared/codec.ts";
 import { FRAME_HEADER_BYTES } from "../shared/framing.ts";
 import { ProtocolError } from "../shared/errors.ts";
@@ -13,7 +15,8 @@ import {
   type Message,
   type MessageOf,
 } from "../shared/protocol.ts";
-import type { IndexStore, PeerEntry, SearchPage } from "./index_store.ts";
+import type { IndexStore, PeerEntry } from "./index_store.ts";
+import type { SearchPage } from "./search.ts";
 
 /** Limits a server enforces on every session. */
 export interface SessionLimits {
@@ -23,6 +26,10 @@ export interface SessionLimits {
   maxFilesPerRegister: number;
   /** Files one peer may share in all. */
   maxFilesPerPeer: number;
+  /** Files all peers connected from one address may share together. */
+  maxFilesPerAddress: number;
+  /** Files the index holds in all. */
+  maxFiles: number;
   /** Longest description (keywords) in characters. */
   maxDescriptionChars: number;
   /** Longest query in characters. */
@@ -40,6 +47,8 @@ export const DEFAULT_LIMITS: SessionLimits = {
   helloTimeoutMs: 10_000,
   maxFilesPerRegister: 5_000,
   maxFilesPerPeer: 100_000,
+  maxFilesPerAddress: 200_000,
+  maxFiles: 2_000_000,
   maxDescriptionChars: 1_000,
   maxQueryChars: 500,
   maxResults: 1_000,
@@ -53,18 +62,33 @@ export interface RequestContext {
   limits: SessionLimits;
 }
 
-/** Answers one request from a peer that has said HELLO. Throws ProtocolError on a bad one. */
-export function onRequest(msg: Message, peer: PeerEntry, ctx: RequestContext): Message {
+/**
+ * Answers one request from a peer that has said HELLO. Rejects with
+ * ProtocolError on a bad one.
+ *
+ * @example
+ * ```ts
+ * const reply = await onRequest({ type: "SEARCH", query: "jazz" }, peer, { store, limits });
+ * ```
+ */
+export async function onRequest(
+  msg: Message,
+  peer: PeerEntry,
+  ctx: RequestContext,
+): Promise<Message> {
   switch (msg.type) {
     case "REGISTER":
-      return onRegister(msg, peer, ctx);
-    case "UNREGISTER":
-      return { type: "UNREGISTERED", status: "ok", ...ctx.store.unregister(peer.id, msg.names) };
+      return await onRegister(msg, peer, ctx);
+    case "UNREGISTER": {
+      const done = await ctx.store.unregister(peer.id, msg.names);
+      return { type: "UNREGISTERED", status: "ok", ...done };
+    }
     case "SEARCH":
       return onSearch(msg, ctx);
     case "LOCATE": {
-      const result = ctx.store.locate(msg.sha256);
-      return found(result ? { results: [result], truncated: false } : null, msg.sha256);
+      const max = ctx.limits.maxResults;
+      const results = ctx.store.locate(msg.sha256, max + 1);
+      return found({ results: results.slice(0, max), truncated: results.length > max }, msg.sha256);
     }
     case "LIST":
       return found(ctx.store.list(clampLimit(msg.limit, ctx)), "");
@@ -73,19 +97,41 @@ export function onRequest(msg: Message, peer: PeerEntry, ctx: RequestContext): M
   }
 }
 
-function onRegister(msg: MessageOf<"REGISTER">, peer: PeerEntry, ctx: RequestContext): Message {
-  const { limits } = ctx;
+async function onRegister(
+  msg: MessageOf<"REGISTER">,
+  peer: PeerEntry,
+  ctx: RequestContext,
+): Promise<Message> {
+  const { limits, store } = ctx;
   if (msg.files.length > limits.maxFilesPerRegister) {
     throw new ProtocolError(
       "LIMIT",
       `REGISTER holds ${msg.files.length} files; the limit is ${limits.maxFilesPerRegister}`,
     );
   }
-  if (peer.files.size + msg.files.length > limits.maxFilesPerPeer) {
-    throw new ProtocolError("LIMIT", `A peer may share at most ${limits.maxFilesPerPeer} files`);
-  }
   for (const f of msg.files) checkRecord(f, limits);
-  return { type: "REGISTERED", status: "ok", ...ctx.store.register(peer.id, msg.files) };
+  // Only names the peer does not share yet count: registering a file again replaces it.
+  const fresh = store.newNames(peer, msg.files);
+  if (peer.files.size + fresh > limits.maxFilesPerPeer) {
+    throw new ProtocolError(
+      "LIMIT",
+      `A peer may share at most ${limits.maxFilesPerPeer} files (per-peer limit)`,
+    );
+  }
+  if (store.filesFrom(peer.address) + fresh > limits.maxFilesPerAddress) {
+    throw new ProtocolError(
+      "LIMIT",
+      `Peers at ${peer.address} may share at most ${limits.maxFilesPerAddress} files together (per-address limit)`,
+    );
+  }
+  if (store.filesAndPromised + fresh > limits.maxFiles) {
+    throw new ProtocolError(
+      "LIMIT",
+      `The index is full: it holds at most ${limits.maxFiles} files (total limit)`,
+    );
+  }
+  // Counted for the address and the total before the first await: checks and counts stay in step.
+  return { type: "REGISTERED", status: "ok", ...await store.register(peer.id, msg.files) };
 }
 
 function checkRecord(f: FileRecord, limits: SessionLimits): void {
@@ -106,10 +152,12 @@ function checkRecord(f: FileRecord, limits: SessionLimits): void {
   if (f.type.length > 64) {
     throw new ProtocolError("LIMIT", `Type of ${f.name} is longer than 64 characters`);
   }
-  if (f.partial && (f.chunkSize === undefined || f.chunkRoot === undefined)) {
+  if (f.chunkSize !== chunkSizeFor(f.size)) {
     throw new ProtocolError(
       "BAD_MESSAGE",
-      `${f.name} is partial but has no chunk list to say which chunks are there`,
+      `Chunk size of ${f.name} is ${f.chunkSize}; a file of ${f.size} bytes has chunks of ${
+        chunkSizeFor(f.size)
+      }`,
     );
   }
 }

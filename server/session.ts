@@ -9,6 +9,8 @@ import { errorMessage, ProtocolError, TimeoutError } from "../shared/errors.ts";
 import { withDeadline } from "../shared/deadline.ts";
 import { acceptHello } from "../shared/handshake.ts";
 import { plural } from "../shared/text.ts";
+import type { HostCheck } from "./host_check.ts";
+import { unusableHost } from "./host_check.ts";
 import type { IndexStore, PeerEntry } from "./index_store.ts";
 import { fitReply, onRequest, type SessionLimits } from "./requests.ts";
 
@@ -22,6 +24,12 @@ export interface SessionContext {
   secret?: string;
   /** Private networks: SHA-256 (hex) of the certificate this server presents in TLS. */
   fingerprint?: string;
+  /**
+   * Checks that a peer's file server answers at the host its HELLO names
+   * (default: host_check.ts helloCheck); until it does, the index gives out
+   * the address the peer connected from.
+   */
+  checkHost: HostCheck;
   /** Prints one line to the server's console. */
   log(line: string): void;
 }
@@ -65,12 +73,17 @@ export class Session {
         throw new ProtocolError("BAD_MESSAGE", `Port ${hello.port} is out of range`);
       }
       const name = (hello.name ?? "").slice(0, 64).replace(/[^\p{L}\p{N} _.-]/gu, "");
-      const host = hello.host && /^[\w.:-]{1,255}$/.test(hello.host)
-        ? hello.host
-        : this.#remoteHost;
+      const address = this.#remoteHost;
       // On a private network the certificate was bound by the proofs: downloaders pin it.
       const cert = ctx.secret && hello.port > 0 ? hello.cert : undefined;
-      const peer = this.#peer = ctx.store.addPeer({ host, port: hello.port, name, cert });
+      const host = await this.#hostToGiveOut(hello.host, hello.port, cert);
+      const peer = this.#peer = ctx.store.addPeer({
+        host,
+        port: hello.port,
+        name,
+        address,
+        cert,
+      });
       if (peer.port > 0) ctx.log(`+ ${describe(peer)} joined; ${this.#census()}`);
       await conn.send({
         type: "HI",
@@ -92,7 +105,7 @@ export class Session {
           await conn.send({ type: "BYE", status: "ok" }).catch(() => {});
           break;
         }
-        await conn.sendFrame(fitReply(onRequest(msg, peer, ctx), conn.maxFrameBytes));
+        await conn.sendFrame(fitReply(await onRequest(msg, peer, ctx), conn.maxFrameBytes));
       }
     } catch (err) {
       if (this.#reason === "closed") {
@@ -104,8 +117,11 @@ export class Session {
     } finally {
       conn.close();
       const peer = this.#peer;
-      if (peer) {
-        ctx.store.removePeer(peer.id);
+      if (peer && this.#reason === "shutdown") {
+        // The whole index goes with the server: removing a big share first would only delay it.
+        if (peer.port > 0) ctx.log(`- ${describe(peer)} left (shutdown)`);
+      } else if (peer) {
+        await ctx.store.removePeer(peer.id);
         if (peer.port > 0) ctx.log(`- ${describe(peer)} left (${this.#reason}); ${this.#census()}`);
       }
     }
@@ -144,9 +160,49 @@ export class Session {
     this.#conn.writeRaw(ping).catch(this.#closeConn);
   }
 
+  /**
+   * The address downloaders get for this peer: the one it connected from,
+   * unless HELLO names another that they could use and where the peer's file
+   * server answers (ctx.checkHost). Every refusal is logged.
+   */
+  async #hostToGiveOut(
+    claimed: string | undefined,
+    port: number,
+    cert: string | undefined,
+  ): Promise<string> {
+    const seen = this.#remoteHost;
+    if (!claimed || claimed === seen || port === 0) return seen;
+    const refuse = (why: string) => {
+      this.#ctx.log(
+        `! a peer at ${seen} named host ${shown(claimed)} in HELLO, but ${why}; ${seen} is used`,
+      );
+      return seen;
+    };
+    if (!/^[\w.:-]{1,255}$/.test(claimed)) return refuse("that is not a host name or address");
+    const unusable = unusableHost(claimed, seen);
+    if (unusable) return refuse(unusable);
+    let reached: string;
+    try {
+      reached = await this.#ctx.checkHost(
+        claimed,
+        port,
+        cert === undefined ? undefined : Uint8Array.fromBase64(cert),
+      );
+    } catch (err) {
+      return refuse(`its file server did not answer there (${(err as Error).message})`);
+    }
+    const unusableReached = unusableHost(reached, seen);
+    return unusableReached ? refuse(`it leads to ${reached}: ${unusableReached}`) : claimed;
+  }
+
   #census(): string {
     return `${plural(this.#ctx.store.sharingPeerCount, "peer")} on the network`;
   }
+}
+
+/** A host from the network, cut and made printable for the console. */
+function shown(host: string): string {
+  return JSON.stringify(host.slice(0, 80));
 }
 
 function describe(peer: PeerEntry): string {

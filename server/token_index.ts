@@ -1,13 +1,17 @@
 /**
  * Inverted index from tokens to file ids, compact enough for millions of files:
- * each token has a numeric id and its file ids live in a growable Int32Array;
- * removals filter each affected list once per batch. A gram index over the
+ * each token has a numeric id and its file ids live in a growable Int32Array.
+ * A file leaves in two steps that can be spread over time: `detach` forgets
+ * its tokens at once (searches stop finding it), `compact` later filters each
+ * affected list once, however many of its files went. A gram index over the
  * vocabulary finds the tokens that contain a query word as a substring, and a
  * forward index (file → token ids) lets a search test candidates cheaply.
  * A pure data structure; no I/O.
  * @module
  */
 import { FileTokens } from "./file_tokens.ts";
+import { GRAM_MAX, GRAM_MIN, GramIndex } from "./gram_index.ts";
+import { ShardedMap } from "./sharded_map.ts";
 import { grown } from "./typed_arrays.ts";
 
 /** Splits text into lower-case runs of letters and digits (deduplicated, in order). */
@@ -49,30 +53,29 @@ export interface TermMatch {
   version: number;
 }
 
-/** Grams of 3 and 4 characters index the vocabulary; shorter words scan it (then stay cached). */
-const GRAM_MIN = 3;
-const GRAM_MAX = 4;
+/** How much one file may add to the vocabulary; its other new tokens are not indexed. */
+export interface NewTokenBudget {
+  /** New tokens. */
+  tokens: number;
+  /** Characters of the new tokens together. */
+  chars: number;
+}
+
 const TERM_CACHE_SIZE = 50_000;
 /** Terms one search can test per candidate through token marks (bits of a Uint32). */
 export const MAX_MARKED_TERMS = 32;
 
-/** Every distinct substring of a token (tokens are short: names are split into words). */
-function substrings(token: string): Set<string> {
-  const out = new Set<string>();
-  const max = Math.min(token.length, 64);
-  for (let i = 0; i < max; i++) for (let j = i + 1; j <= max; j++) out.add(token.slice(i, j));
-  return out;
-}
-
-/** token → ids, gram (1 to 3 characters) → tokens containing it, and file → token ids. */
+/** token → ids, gram (3 or 4 characters) → tokens containing it, and file → token ids. */
 export class TokenIndex {
-  readonly #ids = new Map<string, number>();
+  readonly #ids = new ShardedMap<string, number>();
   #postings: (Posting | undefined)[] = [];
   #names: (string | undefined)[] = [];
   readonly #freeIds: number[] = [];
-  readonly #grams = new Map<string, Set<string>>();
-  /** Query term → the tokens containing it; valid while the vocabulary is unchanged. */
+  readonly #grams = new GramIndex();
+  /** Query term → the tokens containing it, kept up to date as tokens come and go. */
   readonly #termCache = new Map<string, TermMatch>();
+  /** First characters of the cached terms, with how many start with each. */
+  readonly #cachedFirst = new Map<number, number>();
   readonly #files = new FileTokens();
   /** Bumped by every change to the postings, so cached counts know when they are stale. */
   #version = 0;
@@ -90,12 +93,23 @@ export class TokenIndex {
     return id === undefined ? undefined : this.#postings[id];
   }
 
-  /** Indexes `file` under each of `tokens` (already deduplicated). */
-  add(file: number, tokens: readonly string[]): void {
+  /**
+   * Indexes `file` under each of `tokens` (already deduplicated). With a
+   * budget, tokens not yet in the vocabulary are added only while it lasts.
+   */
+  add(file: number, tokens: readonly string[], budget?: NewTokenBudget): void {
     this.#version++;
     const ids: number[] = [];
+    let newTokens = 0;
+    let newChars = 0;
     for (const t of tokens) {
-      const id = this.#ids.get(t) ?? this.#newToken(t);
+      let id = this.#ids.get(t);
+      if (id === undefined) {
+        if (budget && (newTokens >= budget.tokens || newChars + t.length > budget.chars)) continue;
+        newTokens++;
+        newChars += t.length;
+        id = this.#newToken(t);
+      }
       const p = this.#postings[id]!;
       if (p.length === p.ids.length) {
         p.ids = grown(p.ids, p.ids.length * (p.ids.length < 1024 ? 4 : 2));
@@ -107,29 +121,43 @@ export class TokenIndex {
   }
 
   /**
-   * Removes files from every list they are in: one pass over each affected
-   * list, however many of its files go. A token whose list empties leaves the
-   * vocabulary.
+   * First step of removing `file`: searches no longer find it, and the ids of
+   * its tokens are added to `affected`. Its id stays in their postings until
+   * each is compacted with the file marked in `dead`; only then may the file
+   * id be used again.
    */
-  remove(files: readonly number[]): void {
+  detach(file: number, affected: Set<number>): void {
     this.#version++;
-    const byToken = new Map<number, Set<number>>();
+    for (const t of this.#files.get(file)) affected.add(t);
+    this.#files.delete(file);
+  }
+
+  /**
+   * Filters the files marked in `dead` out of one token's postings (one pass);
+   * a token left with none leaves the vocabulary. A token id that is gone
+   * already is skipped.
+   */
+  compact(token: number, dead: Uint8Array): void {
+    const p = this.#postings[token];
+    if (!p) return;
+    this.#version++;
+    let n = 0;
+    const ids = p.ids;
+    for (let i = 0; i < p.length; i++) if (dead[ids[i]] !== 1) ids[n++] = ids[i];
+    p.length = n;
+    if (n === 0) this.#dropToken(token);
+    else if (n * 4 < ids.length && ids.length > 8) p.ids = ids.slice(0, n * 2);
+  }
+
+  /** Removes files from every list they are in at once (detach, then compact each list). */
+  remove(files: readonly number[]): void {
+    const affected = new Set<number>();
+    const dead = new Uint8Array(files.reduce((m, f) => Math.max(m, f + 1), 0));
     for (const f of files) {
-      for (const t of this.#files.get(f)) {
-        let gone = byToken.get(t);
-        if (!gone) byToken.set(t, gone = new Set());
-        gone.add(f);
-      }
-      this.#files.delete(f);
+      this.detach(f, affected);
+      dead[f] = 1;
     }
-    for (const [id, gone] of byToken) {
-      const p = this.#postings[id]!;
-      let n = 0;
-      for (let i = 0; i < p.length; i++) if (!gone.has(p.ids[i])) p.ids[n++] = p.ids[i];
-      p.length = n;
-      if (n === 0) this.#dropToken(id);
-      else if (n * 4 < p.ids.length && p.ids.length > 8) p.ids = p.ids.slice(0, n * 2);
-    }
+    for (const t of affected) this.compact(t, dead);
   }
 
   /** The tokens that contain `term` and their postings (cached until the vocabulary changes). */
@@ -137,15 +165,16 @@ export class TokenIndex {
     let hit = this.#termCache.get(term);
     if (!hit) {
       hit = { tokens: [], postings: [], count: 0, version: -1 };
-      for (const t of this.tokensContaining(term)) {
-        const id = this.#ids.get(t)!;
+      for (const id of this.#tokenIdsContaining(term)) {
         hit.tokens.push(id);
         hit.postings.push(this.#postings[id]!);
       }
       if (this.#termCache.size >= TERM_CACHE_SIZE) {
-        this.#termCache.delete(this.#termCache.keys().next().value!); // oldest first
+        this.#uncache(this.#termCache.keys().next().value!); // oldest first
       }
       this.#termCache.set(term, hit);
+      const first = term.charCodeAt(0);
+      this.#cachedFirst.set(first, (this.#cachedFirst.get(first) ?? 0) + 1);
     }
     if (hit.version !== this.#version) {
       let count = 0;
@@ -178,21 +207,26 @@ export class TokenIndex {
   }
 
   /** Vocabulary tokens that contain `q` as a substring. */
-  tokensContaining(q: string): Iterable<string> {
+  tokensContaining(q: string): string[] {
+    return this.#tokenIdsContaining(q).map((id) => this.#names[id]!);
+  }
+
+  #tokenIdsContaining(q: string): number[] {
+    const out: number[] = [];
     if (q.length < GRAM_MIN) {
-      const out: string[] = [];
-      for (const t of this.#ids.keys()) if (t.includes(q)) out.push(t);
+      for (const [t, id] of this.#ids.entries()) if (t.includes(q)) out.push(id);
       return out;
     }
-    if (q.length <= GRAM_MAX) return this.#grams.get(q) ?? [];
-    let smallest: Set<string> | undefined;
+    if (q.length <= GRAM_MAX) return [...this.#grams.tokens(q)];
+    let rarest = "";
+    let fewest = Infinity;
     for (let i = 0; i + GRAM_MAX <= q.length; i++) {
-      const toks = this.#grams.get(q.slice(i, i + GRAM_MAX));
-      if (!toks) return [];
-      if (!smallest || toks.size < smallest.size) smallest = toks;
+      const gram = q.slice(i, i + GRAM_MAX);
+      const n = this.#grams.count(gram);
+      if (n === 0) return [];
+      if (n < fewest) [rarest, fewest] = [gram, n];
     }
-    const out: string[] = [];
-    for (const t of smallest!) if (t.includes(q)) out.push(t);
+    for (const id of this.#grams.tokens(rarest)) if (this.#names[id]!.includes(q)) out.push(id);
     return out;
   }
 
@@ -205,18 +239,12 @@ export class TokenIndex {
     this.#ids.set(token, id);
     this.#postings[id] = p;
     this.#names[id] = token;
-    for (const g of gramsOf(token)) {
-      let toks = this.#grams.get(g);
-      if (!toks) this.#grams.set(g, toks = new Set());
-      toks.add(token);
-    }
+    this.#grams.add(token, id);
     // A new token joins the cached answers of every cached term it contains.
-    if (this.#termCache.size > 0) {
-      for (const sub of substrings(token)) {
-        const hit = this.#termCache.get(sub);
-        hit?.tokens.push(id);
-        hit?.postings.push(p);
-      }
+    for (const sub of this.#cachedSubstrings(token)) {
+      const hit = this.#termCache.get(sub);
+      hit?.tokens.push(id);
+      hit?.postings.push(p);
     }
     return id;
   }
@@ -228,21 +256,31 @@ export class TokenIndex {
     this.#postings[id] = undefined;
     this.#freeIds.push(id);
     // A removed token leaves the cached answers it was part of.
-    if (this.#termCache.size > 0) {
-      for (const sub of substrings(token)) this.#termCache.delete(sub);
-    }
-    for (const g of gramsOf(token)) {
-      const toks = this.#grams.get(g);
-      toks?.delete(token);
-      if (toks?.size === 0) this.#grams.delete(g);
-    }
+    for (const sub of this.#cachedSubstrings(token)) this.#uncache(sub);
+    this.#grams.delete(token, id);
   }
-}
 
-function gramsOf(token: string): Set<string> {
-  const grams = new Set<string>();
-  for (let n = GRAM_MIN; n <= GRAM_MAX; n++) {
-    for (let i = 0; i + n <= token.length; i++) grams.add(token.slice(i, i + n));
+  /**
+   * The distinct substrings of `token` that may be cached terms: only those
+   * starting with the first character of some cached term (new words of an
+   * unusual script then cost next to nothing here).
+   */
+  #cachedSubstrings(token: string): Set<string> {
+    const out = new Set<string>();
+    if (this.#termCache.size === 0) return out;
+    const max = Math.min(token.length, 64);
+    for (let i = 0; i < max; i++) {
+      if (!this.#cachedFirst.has(token.charCodeAt(i))) continue;
+      for (let j = i + 1; j <= max; j++) out.add(token.slice(i, j));
+    }
+    return out;
   }
-  return grams;
+
+  #uncache(term: string): void {
+    if (!this.#termCache.delete(term)) return;
+    const first = term.charCodeAt(0);
+    const n = this.#cachedFirst.get(first)! - 1;
+    if (n === 0) this.#cachedFirst.delete(first);
+    else this.#cachedFirst.set(first, n);
+  }
 }

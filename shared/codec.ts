@@ -29,8 +29,8 @@ const FILE_RECORD: Spec = {
   mtime: "uint",
   sha256: "sha256",
   description: "string",
-  chunkSize: "uint?",
-  chunkRoot: "sha256?",
+  chunkSize: "uint",
+  chunkRoot: "sha256",
   partial: "boolean?",
 };
 const HOLDER: Spec = {
@@ -44,7 +44,7 @@ const HOLDER: Spec = {
   cert: "cert?",
 };
 
-const RESULT: Spec = { ...FILE_RECORD, peers: "holders" };
+const RESULT: Spec = { ...FILE_RECORD, names: "strings?", peers: "holders" };
 
 const SCHEMAS: Record<MessageType, Spec> = {
   HELLO: {

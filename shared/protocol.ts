@@ -47,13 +47,16 @@ export interface FileRecord {
   sha256: string;
   /** Free-text keywords from files.json; may be empty. */
   description: string;
-  /** Chunk size in bytes (a power of two, at least 1 MiB); see shared/chunks.ts. */
-  chunkSize?: number;
-  /** SHA-256 over the concatenated 32-byte chunk hashes, hex. */
-  chunkRoot?: string;
   /**
-   * True while the holder has only some chunks (a download in progress, with
-   * chunkSize and chunkRoot given); CHUNKS tells which. Absent otherwise.
+   * Chunk size in bytes: always `chunkSizeFor(size)` (shared/chunks.ts); the
+   * index refuses a record with any other.
+   */
+  chunkSize: number;
+  /** SHA-256 over the concatenated 32-byte chunk hashes, hex. */
+  chunkRoot: string;
+  /**
+   * True while the holder has only some chunks (a download in progress);
+   * CHUNKS tells which. Absent otherwise.
    */
   partial?: boolean;
 }
@@ -79,8 +82,14 @@ export interface Holder {
   cert?: string;
 }
 
-/** One distinct file (by content hash) and every peer that holds it. */
+/**
+ * One variant of a file, (sha256, size, chunkRoot), and every peer that holds
+ * it. `name` is the name that matched the search (for LOCATE and LIST, the
+ * name most holders give it).
+ */
 export interface SearchResult extends FileRecord {
+  /** Other names holders give this file, most common first (at most 8); absent when none. */
+  names?: string[];
   peers: Holder[];
 }
 

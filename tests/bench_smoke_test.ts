@@ -27,7 +27,24 @@ Deno.test("the benchmark runs end to end at its smallest size and writes every f
   const json = JSON.parse(await Deno.readTextFile(join(out.path, "latest-smoke.json")));
   const ids = json.figures.map((f: { id: string }) => f.id);
   for (
-    const id of ["1", "2", "3a", "3b", "3c", "3d", "3e", "4a", "4b", "5a", "5b", "6a", "6b", "7"]
+    const id of [
+      "1",
+      "2",
+      "3a",
+      "3b",
+      "3c",
+      "3d",
+      "3e",
+      "4a",
+      "4b",
+      "5a",
+      "5b",
+      "6a",
+      "6b",
+      "7a",
+      "7b",
+      "8",
+    ]
   ) {
     assert.ok(ids.includes(id), `figure ${id} in ${ids}`);
   }

@@ -151,6 +151,8 @@ Deno.test("deno bundle makes one file that answers search against a live server"
       mtime: 0,
       sha256: "c".repeat(64),
       description: "",
+      chunkSize: 1048576, // chunkSizeFor(size)
+      chunkRoot: "c".repeat(64),
     }]);
     const r = await runMain(["search", "bundled", "--json", "--server", `127.0.0.1:${net.port}`], {
       script: bundle,

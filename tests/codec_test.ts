@@ -52,7 +52,16 @@ const SAMPLES: Message[] = [
   { type: "HI", status: "ok", peerId: 7 },
   {
     type: "REGISTER",
-    files: [{ name: "a/b.txt", type: "txt", size: 3, mtime: 1, sha256: SHA, description: "x y" }],
+    files: [{
+      name: "a/b.txt",
+      type: "txt",
+      size: 3,
+      mtime: 1,
+      sha256: SHA,
+      description: "x y",
+      chunkSize: 1048576,
+      chunkRoot: SHA,
+    }],
   },
   { type: "REGISTERED", status: "ok", count: 1, total: 1 },
   { type: "UNREGISTER", names: ["a/b.txt"] },
@@ -70,6 +79,9 @@ const SAMPLES: Message[] = [
       mtime: 1,
       sha256: SHA,
       description: "",
+      chunkSize: 1048576,
+      chunkRoot: SHA,
+      names: ["downloads/b.txt"],
       peers: [{
         id: 1,
         host: "10.0.0.2",

@@ -108,7 +108,10 @@ async function fileOf(peers: Holder[], withChunks = true): Promise<SearchResult>
     description: "",
     peers,
   };
-  return withChunks ? { ...base, chunkSize: CHUNK, chunkRoot: chunkRoot(HASHES) } : base;
+  // Without chunks: a record from before the index required them (the downloader still copes).
+  return withChunks
+    ? { ...base, chunkSize: CHUNK, chunkRoot: chunkRoot(HASHES) }
+    : base as SearchResult;
 }
 
 /** Peer 1 can't be reached; peers 2–5 truncate, corrupt, no longer share, or misstate the size. */

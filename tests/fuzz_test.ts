@@ -116,6 +116,8 @@ Deno.test("fuzz: thousands of hostile connections leave the index server up, ans
     mtime: 0,
     sha256: "1".repeat(64),
     description: "",
+    chunkSize: 1048576, // chunkSizeFor(size)
+    chunkRoot: "1".repeat(64),
   }]);
   const before = heapMiB();
   let runs = 0;

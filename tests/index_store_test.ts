@@ -8,7 +8,16 @@ function rec(name: string, description = "", shaSeed = name): FileRecord {
   let h = 0;
   for (const c of shaSeed) h = (h * 31 + c.charCodeAt(0)) >>> 0;
   const sha256 = h.toString(16).padStart(8, "0").repeat(8);
-  return { name, type: name.split(".").pop()!, size: name.length, mtime: 0, sha256, description };
+  return {
+    name,
+    type: name.split(".").pop()!,
+    size: shaSeed.length, // the same content has the same size
+    mtime: 0,
+    sha256,
+    description,
+    chunkSize: 1048576, // chunkSizeFor(size)
+    chunkRoot: sha256,
+  };
 }
 
 function names(store: IndexStore, query: string, limit = 100): string[] {
@@ -23,10 +32,10 @@ Deno.test("tokenize splits on anything but letters and digits, lower-cased", () 
   assert.deepEqual(tokenize("..."), []);
 });
 
-Deno.test("search matches names and keywords by case-insensitive substrings of every word", () => {
+Deno.test("search matches names and keywords by case-insensitive substrings of every word", async () => {
   const store = new IndexStore(() => FIXED);
   const p = store.addPeer({ host: "10.0.0.1", port: 4000 });
-  store.register(p.id, [
+  await store.register(p.id, [
     rec("music/Blue Train.mp3", "jazz coltrane"),
     rec("docs/report.pdf", "physics homework"),
     rec("photo.png", "cat"),
@@ -54,42 +63,46 @@ Deno.test("search matches names and keywords by case-insensitive substrings of e
   }]);
 });
 
-Deno.test("an exact name match ranks before substring matches", () => {
+Deno.test("an exact name match ranks before substring matches", async () => {
   const store = new IndexStore();
   const p = store.addPeer({ host: "h", port: 1 });
-  store.register(p.id, [rec("song.mp3 remix.mp3"), rec("old song.mp3.bak"), rec("a/song.mp3")]);
+  await store.register(p.id, [
+    rec("song.mp3 remix.mp3"),
+    rec("old song.mp3.bak"),
+    rec("a/song.mp3"),
+  ]);
   assert.equal(names(store, "song.mp3")[0], "a/song.mp3");
   assert.equal(names(store, "SONG.MP3").length, 3);
 });
 
-Deno.test("results are grouped by content hash with every holder, whatever its name", () => {
+Deno.test("results are grouped by content hash with every holder, whatever its name", async () => {
   const store = new IndexStore();
   const a = store.addPeer({ host: "a", port: 1 });
   const b = store.addPeer({ host: "b", port: 2 });
-  store.register(a.id, [rec("holiday.jpg", "", "same")]);
-  store.register(b.id, [rec("IMG_0001.jpg", "beach", "same")]);
+  await store.register(a.id, [rec("holiday.jpg", "", "same")]);
+  await store.register(b.id, [rec("IMG_0001.jpg", "beach", "same")]);
   const { results } = store.search("beach", 10);
   assert.equal(results.length, 1);
   assert.deepEqual(results[0].peers.map((p) => [p.id, p.name]), [[1, "holiday.jpg"], [
     2,
     "IMG_0001.jpg",
   ]]);
-  assert.equal(store.locate(results[0].sha256)?.peers.length, 2);
-  store.register(b.id, [rec("copy/IMG_0001.jpg", "", "same")]);
+  assert.equal(store.locate(results[0].sha256)[0]?.peers.length, 2);
+  await store.register(b.id, [rec("copy/IMG_0001.jpg", "", "same")]);
   assert.equal(
-    store.locate(results[0].sha256)?.peers.length,
+    store.locate(results[0].sha256)[0]?.peers.length,
     2,
     "a peer sharing it twice is one holder",
   );
 });
 
-Deno.test("removing a peer removes its files, tokens and holder entries at once", () => {
+Deno.test("removing a peer removes its files, tokens and holder entries at once", async () => {
   const store = new IndexStore();
   const a = store.addPeer({ host: "a", port: 1 });
   const b = store.addPeer({ host: "b", port: 2 });
-  store.register(a.id, [rec("x.txt", "unique"), rec("shared.txt", "", "s")]);
-  store.register(b.id, [rec("shared.txt", "", "s")]);
-  assert.equal(store.removePeer(a.id), 2);
+  await store.register(a.id, [rec("x.txt", "unique"), rec("shared.txt", "", "s")]);
+  await store.register(b.id, [rec("shared.txt", "", "s")]);
+  assert.equal(await store.removePeer(a.id), 2);
   assert.deepEqual(names(store, "unique"), []);
   assert.deepEqual(store.search("shared", 10).results[0].peers.map((p) => p.id), [2]);
   assert.equal(store.fileCount, 1);
@@ -98,21 +111,21 @@ Deno.test("removing a peer removes its files, tokens and holder entries at once"
   assert.equal(c.id, 3, "peer IDs are never reused");
 });
 
-Deno.test("registering a name again replaces the old record; unregister removes by name", () => {
+Deno.test("registering a name again replaces the old record; unregister removes by name", async () => {
   const store = new IndexStore();
   const a = store.addPeer({ host: "a", port: 1 });
-  store.register(a.id, [rec("n.txt", "old words")]);
-  store.register(a.id, [rec("n.txt", "new words", "other content")]);
+  await store.register(a.id, [rec("n.txt", "old words")]);
+  await store.register(a.id, [rec("n.txt", "new words", "other content")]);
   assert.deepEqual(names(store, "old"), []);
   assert.deepEqual(names(store, "new"), ["n.txt"]);
-  assert.deepEqual(store.unregister(a.id, ["n.txt", "missing"]), { count: 1, total: 0 });
+  assert.deepEqual(await store.unregister(a.id, ["n.txt", "missing"]), { count: 1, total: 0 });
   assert.deepEqual(names(store, "new"), []);
 });
 
-Deno.test("the limit caps results and reports truncation", () => {
+Deno.test("the limit caps results and reports truncation", async () => {
   const store = new IndexStore();
   const p = store.addPeer({ host: "h", port: 1 });
-  store.register(p.id, Array.from({ length: 30 }, (_, i) => rec(`track${i}.ogg`)));
+  await store.register(p.id, Array.from({ length: 30 }, (_, i) => rec(`track${i}.ogg`)));
   const page = store.search("track", 10);
   assert.equal(page.results.length, 10);
   assert.equal(page.truncated, true);
@@ -137,20 +150,20 @@ Deno.test("the token index finds tokens by substring and drops emptied ones", ()
   assert.equal(idx.vocabularySize, 1000);
 });
 
-Deno.test("multi-word search intersects through the token index and still checks punctuation", () => {
+Deno.test("multi-word search intersects through the token index and still checks punctuation", async () => {
   const store = new IndexStore();
   const p = store.addPeer({ host: "h", port: 1 });
   const recs = Array.from(
     { length: 500 },
     (_, i) => rec(`common_${i % 7 === 0 ? "seven" : "other"}_${i}.mp3`),
   );
-  store.register(p.id, recs);
+  await store.register(p.id, recs);
   assert.equal(store.search("common seven", 1000).results.length, 72);
   assert.equal(store.search("seven common mp3", 1000).results.length, 72);
   assert.deepEqual(names(store, "seven_49.mp3"), ["common_seven_49.mp3"]);
   assert.deepEqual(names(store, "n_49.m"), ["common_seven_49.mp3"], "punctuation spans tokens");
   assert.deepEqual(names(store, "other seven"), []);
-  store.removePeer(p.id);
+  await store.removePeer(p.id);
   assert.equal(store.fileCount, 0);
   assert.equal(store.vocabularySize, 0, "every token went with the files");
 });
@@ -167,12 +180,12 @@ for (
     }],
   ] as const
 ) {
-  Deno.test(`search agrees with a plain text scan through churn (ids and token ids reused)${label}`, () => {
-    churnAgainstTextScan(new IndexStore(undefined, hot));
+  Deno.test(`search agrees with a plain text scan through churn (ids and token ids reused)${label}`, async () => {
+    await churnAgainstTextScan(new IndexStore(undefined, hot));
   });
 }
 
-function churnAgainstTextScan(store: IndexStore): void {
+async function churnAgainstTextScan(store: IndexStore): Promise<void> {
   let seed = 7;
   const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const vocab = ["ka", "kalo", "lomi", "mika", "ren", "torenka", "sa", "vel", "velsa", "q9"];
@@ -184,7 +197,7 @@ function churnAgainstTextScan(store: IndexStore): void {
     if (random() < 0.3) {
       const mine = [...live.keys()].filter((k) => k.startsWith(`${peer}/`));
       const gone = mine.filter(() => random() < 0.5).map((k) => k.slice(k.indexOf("/") + 1));
-      store.unregister(peer, gone);
+      await store.unregister(peer, gone);
       for (const n of gone) live.delete(`${peer}/${n}`);
     } else {
       const batch = Array.from({ length: 1 + Math.floor(random() * 40) }, (_, i) => {
@@ -192,7 +205,7 @@ function churnAgainstTextScan(store: IndexStore): void {
         // Some content is shared under several names and peers, so results must group it.
         return rec(name, `${word()} ${word()}`, random() < 0.3 ? word() : `${peer}/${name}`);
       });
-      store.register(peer, batch);
+      await store.register(peer, batch);
       for (const r of batch) live.set(`${peer}/${r.name}`, r);
     }
     // Each query twice: a bitset built by the first is used by the second.
@@ -245,12 +258,12 @@ Deno.test("the forward index keeps every file's tokens through growth and compac
   assert.equal(fwd.covers(file, marks, 7), false);
 });
 
-Deno.test("term bitsets stay within their limit however many frequent terms are searched", () => {
+Deno.test("term bitsets stay within their limit however many frequent terms are searched", async () => {
   const store = new IndexStore(undefined, { minCount: 1, minShare: 0, uses: 1, max: 2 });
   const peer = store.addPeer({ host: "h", port: 1 }).id;
   const words = Array.from({ length: 20 }, (_, i) => `w${i}x`);
   // Every word is in half the files, "zz" in a fifth: it drives, and the word filters.
-  store.register(
+  await store.register(
     peer,
     Array.from({ length: 500 }, (_, i) =>
       rec(

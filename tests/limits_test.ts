@@ -15,6 +15,8 @@ const rec = (name: string, description = "") => ({
   mtime: 0,
   sha256: "e".repeat(64),
   description,
+  chunkSize: 1048576, // chunkSizeFor(size)
+  chunkRoot: "e".repeat(64),
 });
 
 /** Opens a raw connection, sends `frames` (raw bytes), and returns the ERROR code received before close. */

@@ -11,6 +11,8 @@ const RECORD = {
   mtime: 0,
   sha256: "b".repeat(64),
   description: "",
+  chunkSize: 1048576, // chunkSizeFor(size)
+  chunkRoot: "b".repeat(64),
 };
 
 Deno.test("a peer that answers heartbeats stays on the network past 3 intervals", async () => {

@@ -85,6 +85,8 @@ Deno.test("a closed connection removes the peer's files at once", async () => {
       mtime: 0,
       sha256: "a".repeat(64),
       description: "",
+      chunkSize: 1048576, // chunkSizeFor(size)
+      chunkRoot: "a".repeat(64),
     }]);
     assert.equal((await client.search("a.txt")).results.length, 1);
     sharer.close(); // no BYE, as when a peer crashes
@@ -114,8 +116,8 @@ Deno.test("download from an unreachable holder fails with a one-line reason and 
       mtime: 0,
       description: "",
       sha256: "0".repeat(64),
-      chunkSize: 1024 * 1024,
-      chunkRoot: "1".repeat(64),
+      chunkSize: 1048576, // chunkSizeFor(size)
+      chunkRoot: "0".repeat(64),
       peers: [{
         id: 9,
         host: "127.0.0.1",

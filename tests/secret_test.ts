@@ -152,6 +152,8 @@ Deno.test("CLI: --secret and SWAPMEET_SECRET reach the handshake; a missing secr
       mtime: 0,
       sha256: "9".repeat(64),
       description: "",
+      chunkSize: 1048576, // chunkSizeFor(size)
+      chunkRoot: "9".repeat(64),
     }]);
     const addr = `127.0.0.1:${net.port}`;
     const withFlag = await runMain(["search", "club", "--server", addr, "--secret", SECRET], {

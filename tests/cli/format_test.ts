@@ -16,6 +16,8 @@ const ONE: SearchResult = {
   mtime: 0,
   sha256: "f".repeat(64),
   description: `jazz${EVIL}`,
+  chunkSize: 1048576,
+  chunkRoot: "c".repeat(64),
   peers: [{
     id: 4,
     host: `10.0.0.4${EVIL}`,

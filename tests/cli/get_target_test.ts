@@ -7,7 +7,17 @@ function holder(id: number, name: string): Holder {
 }
 
 function result(sha: string, name: string, peers: Holder[]): SearchResult {
-  return { name, type: "mp3", size: 1, mtime: 0, sha256: sha.repeat(64), description: "", peers };
+  return {
+    name,
+    type: "mp3",
+    size: 1,
+    mtime: 0,
+    sha256: sha.repeat(64),
+    description: "",
+    chunkSize: 1048576,
+    chunkRoot: "c".repeat(64),
+    peers,
+  };
 }
 
 const SAME = result("a", "lecture.mp3", [holder(1, "lecture.mp3"), holder(2, "audio/talk.mp3")]);

@@ -37,6 +37,8 @@ Deno.test("search --limit says when more files match than it shows", async () =>
       mtime: 0,
       sha256: x.repeat(64),
       description: "",
+      chunkSize: 1048576,
+      chunkRoot: "c".repeat(64),
     })));
     const server = `127.0.0.1:${net.port}`;
     const one = await runMain(["search", "lab", "--limit", "1", "--server", server]);

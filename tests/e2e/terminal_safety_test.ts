@@ -18,6 +18,8 @@ const RESULT: SearchResult = {
   mtime: 0,
   sha256: "a".repeat(64),
   description: `keywords ${HOSTILE}`,
+  chunkSize: 1048576,
+  chunkRoot: "c".repeat(64),
   peers: [{
     id: 1,
     host: `10.0.0.1${HOSTILE}`,

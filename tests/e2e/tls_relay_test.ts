@@ -122,6 +122,8 @@ const ATTACK_INDEX: Message[] = [
       mtime: 0,
       sha256: "e".repeat(64),
       description: "",
+      chunkSize: 1048576,
+      chunkRoot: "c".repeat(64),
     }],
   },
 ];
@@ -147,6 +149,8 @@ Deno.test("a relay in front of the index server gains nothing from a member's ha
       mtime: 0,
       sha256: "d".repeat(64),
       description: "",
+      chunkSize: 1048576,
+      chunkRoot: "c".repeat(64),
     }]);
     const toServer = async () => {
       const { stream } = await dialIndex({ secret: "relay-has-none" })(net.address, 5_000);

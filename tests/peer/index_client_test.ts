@@ -22,7 +22,16 @@ const MY_CERT = new TextEncoder().encode("this peer's certificate");
 const ME = { cert: "", key: "", der: MY_CERT, fingerprint: certFingerprint(MY_CERT) };
 
 function record(name: string, sha: string, description = ""): FileRecord {
-  return { name, type: "txt", size: 3, mtime: 0, sha256: sha.repeat(64), description };
+  return {
+    name,
+    type: "txt",
+    size: 3,
+    mtime: 0,
+    sha256: sha.repeat(64),
+    description,
+    chunkSize: 1048576,
+    chunkRoot: "c".repeat(64),
+  };
 }
 
 /** An index server on pipes: each connect runs a Session on the far end. */
@@ -34,6 +43,7 @@ function pipeIndex(options: { secret?: string; presented?: Uint8Array } = {}) {
     secret: options.secret,
     fingerprint: options.secret ? certFingerprint(SERVER_CERT) : undefined,
     log: () => {},
+    checkHost: (host) => Promise.resolve(host),
   };
   const sessions: Session[] = [];
   const ended: Promise<LeaveReason>[] = [];

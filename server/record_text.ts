@@ -1,0 +1,71 @@
+/**
+ * What of a file record the index searches, and how text is compared: folded
+ * (case and diacritics ignored) and bounded, so that one record costs the
+ * index a known amount whatever a peer sends. Pure functions; no I/O.
+ * @module
+ */
+import type { FileRecord } from "../shared/protocol.ts";
+import { tokenize } from "./token_index.ts";
+
+/** Characters of a record's folded name, and of its folded description, that are indexed. */
+export const MAX_INDEXED_CHARS = 1024;
+/** Distinct words indexed per record (the name's first, then the description's). */
+export const MAX_TOKENS_PER_RECORD = 64;
+/** Characters of a word that are indexed: a longer word is found by its first 32. */
+export const MAX_TOKEN_CHARS = 32;
+
+// deno-lint-ignore no-control-regex
+const ASCII = /^[\u0000-\u007f]*$/;
+const MARKS = /\p{M}/gu;
+
+/**
+ * Text folded for matching: compatibility decomposition (NFKD), lower case,
+ * combining marks dropped, so `Café`, `CAFE` and `café` all read `cafe`.
+ *
+ * @example
+ * ```ts
+ * fold("Crème Brûlée.PDF"); // "creme brulee.pdf"
+ * ```
+ */
+export function fold(text: string): string {
+  if (ASCII.test(text)) return text.toLowerCase();
+  return text.normalize("NFKD").toLowerCase().replace(MARKS, "");
+}
+
+/**
+ * The searchable text of a record: its folded name and description, each cut
+ * to MAX_INDEXED_CHARS, on two lines (a query word never spans them).
+ */
+export function recordText(r: FileRecord): string {
+  return `${fold(r.name).slice(0, MAX_INDEXED_CHARS)}\n${
+    fold(r.description).slice(0, MAX_INDEXED_CHARS)
+  }`;
+}
+
+/** The words a record is indexed under: at most MAX_TOKENS_PER_RECORD, each cut to MAX_TOKEN_CHARS. */
+export function recordTokens(r: FileRecord): string[] {
+  const out = new Set<string>();
+  for (const t of tokenize(recordText(r))) {
+    out.add(t.length > MAX_TOKEN_CHARS ? t.slice(0, MAX_TOKEN_CHARS) : t);
+    if (out.size === MAX_TOKENS_PER_RECORD) break;
+  }
+  return [...out];
+}
+
+/** Whether every (folded) word is a substring of the record's searchable text. */
+export function matchesText(r: FileRecord, words: readonly string[]): boolean {
+  const text = recordText(r);
+  return words.every((w) => text.includes(w));
+}
+
+/** The last segment of a `/`-separated name. */
+export function baseName(name: string): string {
+  return name.slice(name.lastIndexOf("/") + 1);
+}
+
+/** 32-bit FNV-1a of a folded base name: the exact-name lookup key. */
+export function nameKey(foldedBase: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < foldedBase.length; i++) h = Math.imul(h ^ foldedBase.charCodeAt(i), 16777619);
+  return h >>> 0;
+}

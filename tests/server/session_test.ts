@@ -1,0 +1,104 @@
+import assert from "node:assert/strict";
+import { sayHello } from "../../shared/handshake.ts";
+import { pipeSession, record } from "./_records.ts";
+
+/** Says HELLO over the pipe and returns the peer as the store knows it. */
+async function join(s: ReturnType<typeof pipeSession>, hello: Parameters<typeof sayHello>[1]) {
+  const hi = await sayHello(s.client, hello, { timeoutMs: 5_000 });
+  return s.store.getPeer(hi.peerId)!;
+}
+
+Deno.test("HELLO's name is cut to 64 characters of letters, digits, space, _ . and -", async () => {
+  await using s = pipeSession();
+  const peer = await join(s, {
+    port: 4000,
+    name: `ann\u001b[2J\u202e<b>é 1_2.3-4${"x".repeat(80)}`,
+  });
+  // The first 64 characters, less those that are not allowed.
+  assert.equal(peer.name, `ann2Jbé 1_2.3-4${"x".repeat(44)}`);
+  assert.ok(s.log.some((l) => l.includes(`(${peer.name})`)), s.log.join("\n"));
+});
+
+Deno.test("without a host in HELLO, or for a search-only client, the seen address is given out", async () => {
+  const checked: string[] = [];
+  const checkHost = (host: string) => (checked.push(host), Promise.resolve(host));
+  {
+    await using s = pipeSession({ checkHost });
+    assert.equal((await join(s, { port: 4000 })).host, "10.0.0.9");
+  }
+  {
+    await using s = pipeSession({ checkHost });
+    const peer = await join(s, { port: 0, host: "192.168.1.50" });
+    assert.equal(peer.host, "10.0.0.9", "nobody dials a client that serves nothing");
+    assert.equal(peer.address, "10.0.0.9");
+  }
+  assert.deepEqual(checked, []);
+});
+
+Deno.test("a host in HELLO that downloaders could not use is never checked; the seen address is used and logged", async () => {
+  const cases: [string, string, RegExp][] = [
+    ["0.0.0.0", "10.0.0.9", /unspecified/],
+    ["::", "10.0.0.9", /unspecified/],
+    ["224.0.0.251", "10.0.0.9", /multicast/],
+    ["255.255.255.255", "10.0.0.9", /broadcast/],
+    ["127.0.0.1", "10.0.0.9", /loopback/],
+    ["127.1", "10.0.0.9", /loopback/],
+    ["localhost", "10.0.0.9", /loopback/],
+    ["evil host;rm -rf", "10.0.0.9", /not a host name/],
+    ["x".repeat(256), "10.0.0.9", /not a host name/],
+  ];
+  for (const [host, from, why] of cases) {
+    let checks = 0;
+    await using s = pipeSession({ from, checkHost: () => (checks++, Promise.resolve(host)) });
+    const peer = await join(s, { port: 4000, host });
+    assert.equal(peer.host, from, host);
+    assert.equal(checks, 0, `${host} is not checked`);
+    assert.match(s.log.join("\n"), why, host);
+    // deno-lint-ignore no-control-regex
+    assert.ok(s.log.every((l) => !/[\u0000-\u001f]/.test(l)), "log lines stay printable");
+  }
+});
+
+Deno.test("a host in HELLO is given out only when the check reaches the peer's file server there", async () => {
+  const asked: [string, number][] = [];
+  {
+    await using s = pipeSession({
+      checkHost: (host, port) => (asked.push([host, port]), Promise.resolve("192.168.1.50")),
+    });
+    assert.equal((await join(s, { port: 4000, host: "192.168.1.50" })).host, "192.168.1.50");
+    assert.deepEqual(s.log.filter((l) => l.startsWith("!")), []);
+  }
+  assert.deepEqual(asked, [["192.168.1.50", 4000]], "checked at the HELLO's port");
+  {
+    await using s = pipeSession({
+      checkHost: () => Promise.reject(new Error("Cannot reach 192.168.1.50:4000: refused")),
+    });
+    assert.equal((await join(s, { port: 4000, host: "192.168.1.50" })).host, "10.0.0.9");
+    assert.match(s.log.join("\n"), /did not answer there \(Cannot reach .*refused\); 10\.0\.0\.9/);
+  }
+  {
+    // A name that resolves to a loopback address is refused on what the check reached.
+    await using s = pipeSession({ checkHost: () => Promise.resolve("127.0.0.1") });
+    assert.equal((await join(s, { port: 4000, host: "sneaky.example" })).host, "10.0.0.9");
+    assert.match(s.log.join("\n"), /leads to 127\.0\.0\.1/);
+  }
+  {
+    // A peer on the server's own machine may name another loopback address.
+    await using s = pipeSession({ from: "127.0.0.1", checkHost: (h) => Promise.resolve(h) });
+    assert.equal((await join(s, { port: 4000, host: "127.0.0.2" })).host, "127.0.0.2");
+  }
+});
+
+Deno.test("when the session ends, the peer and its files leave the store", async () => {
+  const s = pipeSession();
+  const peer = await join(s, { port: 4000 });
+  await s.client.send({ type: "REGISTER", files: [record("a.txt"), record("b.txt")] });
+  assert.equal((await s.client.expect(["REGISTERED"], 5_000)).total, 2);
+  assert.equal(s.store.fileCount, 2);
+  await s.client.send({ type: "BYE" });
+  await s.client.expect(["BYE"], 5_000);
+  assert.equal(await s.ended, "bye");
+  assert.equal(s.store.getPeer(peer.id), undefined);
+  assert.equal(s.store.fileCount, 0);
+  await s[Symbol.asyncDispose]();
+});
