@@ -4,6 +4,7 @@
  * @module
  */
 import { UsageError } from "./cli/args.ts";
+import { discoverCommand } from "./cli/discover_command.ts";
 import { runMainMenu } from "./cli/main_menu.ts";
 import { getCommand, peerCommand, searchCommand, shareCommand } from "./cli/peer_commands.ts";
 import { parseServerArgs, runServer } from "./cli/server_command.ts";
@@ -12,12 +13,14 @@ const HELP = `Swapmeet: share folders on the LAN, search everyone's files, downl
 
 Usage:
   swapmeet                         menu: run the index server or a peer
-  swapmeet server [--host H] [--port P]
-  swapmeet share DIR --server H:P [--port P] [--advertise HOST]
-  swapmeet search WORDS... --server H:P [--json] [--limit N]
-  swapmeet get NAME|SHA256 --server H:P [--peer ID] [--out DIR]
-  swapmeet peer --server H:P --share DIR [--port P] [--out DIR]
+  swapmeet server [--host H] [--port P] [--name NAME] [--no-announce]
+  swapmeet share DIR [--server H:P] [--port P] [--advertise HOST]
+  swapmeet search WORDS... [--server H:P] [--json] [--limit N]
+  swapmeet get NAME|SHA256 [--server H:P] [--peer ID] [--out DIR]
+  swapmeet peer [--server H:P] [--share DIR] [--port P] [--out DIR]
+  swapmeet discover [--timeout S] [--json]
 
+Without --server (or $SWAPMEET_SERVER), peers look for the server on the LAN.
 "swapmeet COMMAND --help" tells more. (From a clone: deno task start COMMAND ...)`;
 
 async function main(args: string[]): Promise<number> {
@@ -43,6 +46,8 @@ async function main(args: string[]): Promise<number> {
       return await getCommand(rest);
     case "peer":
       return await peerCommand(rest);
+    case "discover":
+      return await discoverCommand(rest);
     default:
       throw new UsageError(`Unknown command "${command}" (see: swapmeet --help)`);
   }

@@ -7,6 +7,7 @@ import { parsePort, UsageError } from "./args.ts";
 import { askWithDefault, LineReader } from "./line_reader.ts";
 import { runPeer } from "./peer_commands.ts";
 import { runServer } from "./server_command.ts";
+import { menuServer } from "./find_server.ts";
 
 /** Asks what to run and the settings it needs, with defaults. */
 export async function runMainMenu(): Promise<number> {
@@ -25,12 +26,19 @@ export async function runMainMenu(): Promise<number> {
       return 0;
     }
     if (c === "2") {
-      const host = await askWithDefault(lines, "Index server host", "127.0.0.1");
-      const serverPort = await askPort(lines, "Index server port", String(DEFAULT_SERVER_PORT));
+      const lan = await menuServer(lines);
+      const host = await askWithDefault(lines, "Index server host", lan.host);
+      const serverPort = await askPort(lines, "Index server port", String(lan.port));
       const shareDir = await askWithDefault(lines, "Folder to share", "testing_files");
       const port = await askPort(lines, "Port to serve files on (0: any free)", "0");
       await runPeer(
-        { server: { host, port: serverPort }, shareDir, port, outDir: "downloads" },
+        {
+          server: { host, port: serverPort },
+          ...lan.settle({ host, port: serverPort }),
+          shareDir,
+          port,
+          outDir: "downloads",
+        },
         lines,
       );
       return 0;

@@ -4,27 +4,22 @@
  */
 import { resolve } from "node:path";
 import { IndexClient, type ServerAddress } from "../peer/index_client.ts";
+import type { ServerCandidates } from "../peer/index_link.ts";
 import { offerDescriptions, runPeerMenu } from "../peer/menu.ts";
 import { Peer } from "../peer/peer.ts";
 import { createProgress } from "../peer/progress.ts";
 import { SwapmeetError } from "../shared/errors.ts";
 import { humanBytes, plural } from "../shared/text.ts";
 import type { SearchResult } from "../shared/protocol.ts";
-import {
-  parseCount,
-  parseFlags,
-  parsePort,
-  parseSecret,
-  parseServerAddress,
-  UsageError,
-} from "./args.ts";
+import { parseCount, parseFlags, parsePort, parseSecret, UsageError } from "./args.ts";
 import { formatResults, shortTime } from "./format.ts";
 import { LineReader } from "./line_reader.ts";
 import { onShutdown } from "./shutdown.ts";
+import { chooseServer, NETWORK_OPTION, SERVER_HELP_LINES } from "./find_server.ts";
 import { downloadFile } from "../peer/downloader.ts";
 import { parseRate } from "../peer/rate_limiter.ts";
 
-const SERVER_FLAG = `  --server H:P        index server (default $SWAPMEET_SERVER or 127.0.0.1:1234)
+const SERVER_FLAG = `${SERVER_HELP_LINES}
   --secret S          private network secret (default $SWAPMEET_SECRET; none: open network)`;
 
 const UPLOAD_FLAGS =
@@ -87,6 +82,7 @@ ${UPLOAD_FLAGS}
 export async function shareCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     server: { type: "string" },
+    ...NETWORK_OPTION,
     secret: { type: "string" },
     port: { type: "string" },
     advertise: { type: "string" },
@@ -98,16 +94,23 @@ export async function shareCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) {
     throw new UsageError("share needs exactly one folder (see: swapmeet share --help)");
   }
+  const secret = parseSecret(values.secret);
+  const port = values.port === undefined ? 0 : parsePort(values.port, "--port");
+  const upload = uploadSettings(values);
+  const where = await chooseServer(values);
   const peer = await Peer.start({
-    server: parseServerAddress(values.server),
-    secret: parseSecret(values.secret),
+    server: where.addresses[0],
+    servers: where.servers,
+    secret,
     log: (line) => console.log(line),
     shareDir: positionals[0],
-    port: values.port === undefined ? 0 : parsePort(values.port, "--port"),
-    ...uploadSettings(values),
+    port,
+    ...upload,
     corruptUploads: Deno.env.get("SWAPMEET_TEST_CORRUPT") === "1",
     advertise: values.advertise,
     name: values.name,
+  }).catch((err) => {
+    throw where.explain(err);
   });
   console.log(
     `Peer ${peer.peerId}: sharing ${plural(peer.shares.length, "file")} from ${
@@ -127,6 +130,7 @@ export async function shareCommand(args: string[]): Promise<number> {
 export async function searchCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     server: { type: "string" },
+    ...NETWORK_OPTION,
     secret: { type: "string" },
     json: { type: "boolean" },
     limit: { type: "string" },
@@ -138,7 +142,7 @@ export async function searchCommand(args: string[]): Promise<number> {
   }
   const limit = values.limit === undefined ? undefined : parseCount(values.limit, "--limit");
   const secret = parseSecret(values.secret);
-  const client = await IndexClient.connect(parseServerAddress(values.server), { secret });
+  const client = await (await chooseServer(values)).connect({ secret });
   try {
     const { results } = await client.search(query, limit);
     if (values.json) console.log(JSON.stringify(results, null, 2));
@@ -157,6 +161,7 @@ export async function searchCommand(args: string[]): Promise<number> {
 export async function getCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     server: { type: "string" },
+    ...NETWORK_OPTION,
     secret: { type: "string" },
     peer: { type: "string" },
     out: { type: "string" },
@@ -168,7 +173,7 @@ export async function getCommand(args: string[]): Promise<number> {
   }
   const peerId = values.peer === undefined ? undefined : parseCount(values.peer, "--peer");
   const secret = parseSecret(values.secret);
-  const client = await IndexClient.connect(parseServerAddress(values.server), { secret });
+  const client = await (await chooseServer(values)).connect({ secret });
   let file: SearchResult;
   try {
     file = await resolveTarget(client, positionals[0]);
@@ -232,6 +237,7 @@ async function resolveTarget(client: IndexClient, target: string): Promise<Searc
 export async function peerCommand(args: string[]): Promise<number> {
   const { values, positionals } = parseFlags(args, {
     server: { type: "string" },
+    ...NETWORK_OPTION,
     secret: { type: "string" },
     share: { type: "string" },
     port: { type: "string" },
@@ -245,12 +251,18 @@ export async function peerCommand(args: string[]): Promise<number> {
   if (positionals.length > 0) {
     throw new UsageError(`Unexpected argument "${positionals[0]}" (see: swapmeet peer --help)`);
   }
+  const secret = parseSecret(values.secret);
+  const port = values.port === undefined ? 0 : parsePort(values.port, "--port");
+  const upload = uploadSettings(values);
+  const where = await chooseServer(values);
   await runPeer({
-    server: parseServerAddress(values.server),
-    secret: parseSecret(values.secret),
+    server: where.addresses[0],
+    servers: where.servers,
+    explain: where.explain,
+    secret,
     shareDir: values.share ?? "testing_files",
-    ...uploadSettings(values),
-    port: values.port === undefined ? 0 : parsePort(values.port, "--port"),
+    ...upload,
+    port,
     outDir: values.out ?? "downloads",
     advertise: values.advertise,
     name: values.name,
@@ -261,6 +273,10 @@ export async function peerCommand(args: string[]): Promise<number> {
 /** Settings of an interactive peer. */
 export interface PeerSettings {
   server: ServerAddress;
+  /** Where the sharing link (re)connects; without it, `server` only. */
+  servers?: ServerCandidates;
+  /** The error to show when the index server cannot be reached at start. */
+  explain?: (err: unknown) => unknown;
   shareDir: string;
   port: number;
   outDir: string;
@@ -290,7 +306,9 @@ function uploadSettings(values: { "max-upload-rate"?: string; "upload-slots"?: s
 /** Shares a folder and runs the interactive menu until quit. */
 export async function runPeer(settings: PeerSettings, lines: LineReader): Promise<void> {
   if (Deno.stdin.isTerminal()) await offerDescriptions(settings.shareDir, lines);
-  const peer = await Peer.start({ ...settings, log: (line) => console.log(line) });
+  const peer = await Peer.start({ ...settings, log: (line) => console.log(line) }).catch((err) => {
+    throw settings.explain?.(err) ?? err;
+  });
   onShutdown(() => peer.close());
   console.log(
     `Peer ${peer.peerId}: sharing ${plural(peer.shares.length, "file")} from ${

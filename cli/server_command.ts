@@ -8,9 +8,17 @@ import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
 import { parseCount, parseFlags, parsePort, parseSecret, UsageError } from "./args.ts";
 import { LineReader } from "./line_reader.ts";
 import { onShutdown } from "./shutdown.ts";
+import {
+  ANNOUNCE_HELP_LINES,
+  ANNOUNCE_OPTIONS,
+  type AnnounceSettings,
+  parseAnnounceSettings,
+  startAnnouncer,
+} from "./server_announce.ts";
 
 /** Help for `swapmeet server`. */
-export const SERVER_HELP = `Usage: swapmeet server [--host HOST] [--port PORT]
+export const SERVER_HELP =
+  `Usage: swapmeet server [--host HOST] [--port PORT] [--name NAME] [--no-announce]
 
 Runs the index server. Peers register their files with it and search it.
 Type "quit" (or press Ctrl-C) to stop it.
@@ -22,10 +30,11 @@ Options:
   --secret S           private network: only peers that know S may join (default $SWAPMEET_SECRET)
   --max-connections N  open connections accepted in all (default 20000)
   --max-per-address N  open connections accepted from one address (default 256)
+${ANNOUNCE_HELP_LINES}
   -h, --help           show this help`;
 
 /** Settings of a server run. */
-export interface ServerSettings {
+export interface ServerSettings extends AnnounceSettings {
   host: string;
   port: number;
   heartbeatSeconds?: number;
@@ -42,6 +51,7 @@ export function parseServerArgs(args: string[]): ServerSettings | null {
     secret: { type: "string" },
     "max-connections": { type: "string" },
     "max-per-address": { type: "string" },
+    ...ANNOUNCE_OPTIONS,
   }, "server");
   if (values.help) {
     console.log(SERVER_HELP);
@@ -63,6 +73,7 @@ export function parseServerArgs(args: string[]): ServerSettings | null {
       ...(values["max-per-address"] &&
         { maxConnectionsPerAddress: parseCount(values["max-per-address"], "--max-per-address") }),
     },
+    ...parseAnnounceSettings(values),
   };
 }
 
@@ -96,10 +107,12 @@ export async function runServer(
       settings.secret ? "private network" : "open network"
     }). Type "quit" or press Ctrl-C to stop.`,
   );
+  const announcer = startAnnouncer(settings, port, (line) => console.log(line));
   let stopping: Promise<void> | null = null;
   const stop = (why: string) => {
     stopping ??= (async () => {
       console.log(`Stopping (${why})...`);
+      await announcer.stop(); // goodbye first: nobody should find a server that is going
       await server.close();
       console.log("Index server stopped.");
     })();

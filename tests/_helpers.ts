@@ -199,7 +199,9 @@ export class Proc implements AsyncDisposable {
       stdin: options.stdin ? "piped" : "null",
       stdout: "piped",
       stderr: "piped",
-      env: { NO_COLOR: "1", ...options.env },
+      // No multicast onto this machine's real LAN from tests: LAN tests run in their own
+      // network namespaces and turn it back on (tests/e2e/_netns.ts).
+      env: { NO_COLOR: "1", SWAPMEET_MDNS: "off", ...options.env },
     }).spawn();
     this.#stdin = options.stdin ? this.child.stdin.getWriter() : null;
     const collect = async (stream: ReadableStream<Uint8Array>, key: "stdout" | "stderr") => {
