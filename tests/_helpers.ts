@@ -183,10 +183,19 @@ export class Proc implements AsyncDisposable {
 
   constructor(
     args: string[],
-    options: { cwd?: string; stdin?: boolean; env?: Record<string, string>; script?: string } = {},
+    options: {
+      cwd?: string;
+      stdin?: boolean;
+      env?: Record<string, string>;
+      script?: string;
+      /** Run inside this network namespace (`ip netns exec`; tests/e2e/_netns.ts). */
+      netns?: string;
+    } = {},
   ) {
-    this.child = new Deno.Command(Deno.execPath(), {
+    const inNetns = options.netns ? ["netns", "exec", options.netns, Deno.execPath()] : [];
+    this.child = new Deno.Command(options.netns ? "ip" : Deno.execPath(), {
       args: [
+        ...inNetns,
         "run",
         "--allow-all",
         "--no-lock",
@@ -267,7 +276,13 @@ export class Proc implements AsyncDisposable {
 /** Runs main.ts to completion and returns its exit code and output. */
 export async function runMain(
   args: string[],
-  options: { cwd?: string; stdinText?: string; script?: string; env?: Record<string, string> } = {},
+  options: {
+    cwd?: string;
+    stdinText?: string;
+    script?: string;
+    env?: Record<string, string>;
+    netns?: string;
+  } = {},
 ) {
   await using p = new Proc(args, { ...options, stdin: options.stdinText !== undefined });
   if (options.stdinText !== undefined) {
