@@ -4,7 +4,6 @@
  * @module
  */
 import { UsageError } from "./cli/args.ts";
-import { discoverCommand } from "./cli/discover_command.ts";
 import { runMainMenu } from "./cli/main_menu.ts";
 import { getCommand, peerCommand, searchCommand, shareCommand } from "./cli/peer_commands.ts";
 import { parseServerArgs, runServer } from "./cli/server_command.ts";
@@ -46,8 +45,10 @@ async function main(args: string[]): Promise<number> {
       return await getCommand(rest);
     case "peer":
       return await peerCommand(rest);
-    case "discover":
+    case "discover": {
+      const { discoverCommand } = await import("./cli/discover_command.ts");
       return await discoverCommand(rest);
+    }
     default:
       throw new UsageError(`Unknown command "${command}" (see: swapmeet --help)`);
   }

@@ -6,6 +6,7 @@
  */
 import { join } from "node:path";
 import { parseArgs } from "node:util";
+import { discovery } from "./discovery.ts";
 import { indexFigures } from "./index_bench.ts";
 import { idlePeers } from "./idle_peers.ts";
 import { machine, ROOT } from "./machine.ts";
@@ -94,6 +95,7 @@ try {
   quiet();
   if (want("5")) figures.push(...await idlePeers(size));
   if (want("6")) figures.push(...await startup(size, work));
+  if (want("7")) figures.push(...await discovery(size, work));
 } finally {
   await Deno.remove(work, { recursive: true }).catch(() => {});
 }

@@ -8,8 +8,6 @@
 import type { DiscoveredServer } from "../peer/discovery.ts";
 import { IndexClient, type IndexClientOptions, type ServerAddress } from "../peer/index_client.ts";
 import type { ServerCandidates } from "../peer/index_link.ts";
-import { findServers, lanServerSource } from "../peer/lan_finder.ts";
-import { pickServers } from "../peer/server_choice.ts";
 import { ConnectionClosedError, SwapmeetError } from "../shared/errors.ts";
 import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
 import { parseServerAddress, UsageError } from "./args.ts";
@@ -25,6 +23,15 @@ export const SERVER_HELP_LINES =
   --network NAME      on the LAN, use the server of this network (or this name)`;
 
 const FALLBACK: ServerAddress = { host: "127.0.0.1", port: DEFAULT_SERVER_PORT };
+
+/** The looking-on-the-LAN code, loaded only when it runs: a command given --server starts without it. */
+async function lanCode() {
+  const [finder, choice] = await Promise.all([
+    import("../peer/lan_finder.ts"),
+    import("../peer/server_choice.ts"),
+  ]);
+  return { ...finder, ...choice };
+}
 
 /** Whether this process may use multicast DNS ($SWAPMEET_MDNS=off turns it off). */
 export function mdnsEnabled(): boolean {
@@ -63,6 +70,7 @@ export async function chooseServer(
   }
   if (!mdnsEnabled()) return fixed([FALLBACK], false);
   const { network } = values;
+  const { findServers, lanServerSource, pickServers } = await lanCode();
   let found: DiscoveredServer[];
   try {
     found = await findServers({ network });
@@ -159,6 +167,7 @@ export async function menuServer(lines: LineSource): Promise<MenuServer> {
     return { ...parseServerAddress(undefined), settle: () => undefined };
   }
   console.log("Looking for index servers on the LAN...");
+  const { findServers, lanServerSource } = await lanCode();
   const found = await findServers().catch(() => [] as DiscoveredServer[]);
   let chosen: DiscoveredServer | undefined = found[0];
   if (found.length === 0) console.log("No index server found on the LAN.");
@@ -166,7 +175,9 @@ export async function menuServer(lines: LineSource): Promise<MenuServer> {
     console.log(`Found index server ${chosen.name} at ${chosen.host}:${chosen.port}.`);
   } else {
     console.log(`Found ${found.length} index servers on the LAN:`);
-    formatServers(found).forEach((line, i) => console.log(`${String(i + 1).padStart(2)} -${line}`));
+    formatServers(found).forEach((line, i) =>
+      console.log(`${String(i + 1).padStart(2)} - ${line.trimStart()}`)
+    );
     chosen = await pickByNumber(lines, found);
   }
   const start = chosen ?? FALLBACK;

@@ -3,7 +3,6 @@
  * its options, and starting and withdrawing it around a server run.
  * @module
  */
-import { announce } from "../net/mdns.ts";
 import { cleanName } from "../peer/discovery.ts";
 import { withDeadline } from "../shared/deadline.ts";
 import { PROTOCOL_VERSION } from "../shared/protocol.ts";
@@ -80,7 +79,8 @@ export function startAnnouncer(
   // bonjour-service turns dots into hyphens; say the name it announces.
   const name = (settings.name ?? (Deno.hostname().split(".")[0] || "Swapmeet index"))
     .replaceAll(".", "-");
-  const started = announce({ name, port, txt })
+  const started = import("../net/mdns.ts")
+    .then(({ announce }) => announce({ name, port, txt }))
     .then((a) => {
       log(`Announced on the LAN as "${a.name}" (_swapmeet._tcp, port ${port}).`);
       return a;

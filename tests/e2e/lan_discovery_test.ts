@@ -150,3 +150,27 @@ lanTest(
     assert.match(fallback.stderr, /No files match "lecture"/);
   },
 );
+
+lanTest(
+  "the menu lists the servers found on the LAN and makes the chosen one its default",
+  async (a, b) => {
+    await using share = await tempDir({ "poem.txt": "roses are red\n" });
+    await using cwd = await tempDir();
+    await using lab = a.start(["server", "--port", "0", "--name", "CS Lab index"]);
+    await lab.waitFor(/Announced on the LAN as "CS Lab index"/);
+    await using physics = a.start(["server", "--port", "0", "--name", "Physics"]);
+    await physics.waitFor(/Announced on the LAN as "Physics"/);
+    const input = ["2", "", "", "", share.path, "0", "4", ""].join("\n");
+    const menu = await b.run([], { cwd: cwd.path, stdinText: input });
+    assert.equal(menu.code, 0, menu.stderr + menu.stdout);
+    assert.match(menu.stdout, /Found 2 index servers on the LAN:\n 1 - \S/);
+    const first = /\n 1 - (CS Lab index|Physics)\s+(10\.213\.\d+\.1):(\d+)/.exec(menu.stdout);
+    assert.ok(first, menu.stdout);
+    assert.match(menu.stdout, /Index server \(1-2\) \[1\]: /);
+    assert.ok(menu.stdout.includes(`Index server host [${first[2]}]: `), menu.stdout);
+    assert.ok(menu.stdout.includes(`Index server port [${first[3]}]: `), menu.stdout);
+    const chosen = first[1] === "Physics" ? physics : lab;
+    await chosen.waitFor(/peer 1 at .* joined/);
+    assert.match(menu.stdout, /Peer 1: sharing 1 file/);
+  },
+);
