@@ -17,8 +17,7 @@ import {
 } from "./server_announce.ts";
 
 /** Help for `swapmeet server`. */
-export const SERVER_HELP =
-  `Usage: swapmeet server [--host HOST] [--port PORT] [--name NAME] [--no-announce]
+export const SERVER_HELP = `Usage: swapmeet server [--host HOST] [--port PORT] [--name NAME]
 
 Runs the index server. Peers register their files with it and search it.
 Type "quit" (or press Ctrl-C) to stop it.

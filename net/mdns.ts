@@ -33,6 +33,10 @@ const PROBE_INTERVAL_MS = 250;
 const PROBE_COUNT = 3;
 /** How long stopping waits for the goodbye datagram and the socket to close. */
 const CLOSE_MS = 1_000;
+/** How long binding port 5353 may take. */
+const OPEN_MS = 2_000;
+/** Names tried before giving up: a responder that claims every name must not stall us forever. */
+const MAX_NAME_TRIES = 8;
 
 /** What this file uses of multicast-dns (the package types it as `any`). */
 interface Mdns {
@@ -65,10 +69,11 @@ async function open(): Promise<{ bonjour: BonjourInstance; mdns: Mdns }> {
   // that packet is skipped, the socket goes on.
   mdns.on("warning", () => {});
   try {
-    await new Promise<void>((resolve, reject) => {
+    const ready = new Promise<void>((resolve, reject) => {
       mdns.once("ready", () => resolve());
       mdns.once("error", (err) => reject(err));
     });
+    await withDeadline(ready, OPEN_MS, `no socket on port 5353 within ${OPEN_MS} ms`);
   } catch (err) {
     await closeBonjour(bonjour);
     throw new SwapmeetError(`Cannot use multicast DNS: ${(err as Error).message}`);
@@ -159,7 +164,12 @@ export async function announce(options: AnnounceOptions): Promise<Announcement> 
   const { bonjour, mdns } = await open();
   try {
     let name = options.name;
-    for (let n = 2; await nameTaken(mdns, name); n++) name = `${options.name} (${n})`;
+    for (let n = 2; await nameTaken(mdns, name); n++) {
+      if (n > MAX_NAME_TRIES) {
+        throw new SwapmeetError(`"${name}" and the names before it are taken`);
+      }
+      name = `${options.name} (${n})`;
+    }
     bonjour.publish({
       name,
       type: "swapmeet",
