@@ -12,15 +12,20 @@ import * as screen from "./cli/screen.ts";
 import { SEARCH, searchCommand } from "./cli/search_command.ts";
 import { parseServerArgs, runServer, SERVER } from "./cli/server_command.ts";
 import { SHARE, shareCommand } from "./cli/share_command.ts";
+import { DISCOVER, discoverCommand } from "./cli/discover_command.ts";
 import { terminalSafe } from "./shared/text.ts";
 
 const HELP = `Swapmeet: share folders on the LAN, search everyone's files, download from peers.
 
 Usage:
   swapmeet                         menu: run the index server or a peer
-${[SERVER, SHARE, SEARCH, GET, PEER].map((spec) => `  swapmeet ${usageLine(spec)}`).join("\n")}
+${
+  [SERVER, SHARE, SEARCH, GET, PEER, DISCOVER].map((spec) => `  swapmeet ${usageLine(spec)}`).join(
+    "\n",
+  )
+}
 
---server defaults to $SWAPMEET_SERVER, else 127.0.0.1:1234.
+Without --server (or $SWAPMEET_SERVER), peers look for the index server on the LAN.
 "swapmeet COMMAND --help" tells more. (From a clone: deno task start COMMAND ...)`;
 
 async function main(args: string[]): Promise<number> {
@@ -46,6 +51,8 @@ async function main(args: string[]): Promise<number> {
       return await getCommand(rest);
     case "peer":
       return await peerCommand(rest);
+    case "discover":
+      return await discoverCommand(rest);
     default:
       throw new UsageError(`Unknown command "${command}" (see: swapmeet --help)`);
   }

@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { hostileLoad } from "./hostile_load.ts";
+import { discovery } from "./discovery.ts";
 import { indexFigures } from "./index_bench.ts";
 import { idlePeers } from "./idle_peers.ts";
 import { machine, ROOT } from "./machine.ts";
@@ -105,6 +106,7 @@ try {
   quiet();
   if (want("7")) figures.push(...await hostileLoad(size));
   if (want("8")) figures.push(await tlsSingleSource(size, work));
+  if (want("9")) figures.push(...await discovery(size, work));
 } finally {
   await Deno.remove(work, { recursive: true }).catch(() => {});
 }

@@ -23,7 +23,7 @@ export const GET: CommandSpec = {
 saves it under the name asked for. The file is verified before it gets its
 name; an existing file is never replaced. Content already in the download
 folder is not fetched again (unless --again). Prints the final path.`,
-  flags: ["server", "secret-file", "secret", "peer", "out", "again", "quiet"],
+  flags: ["server", "network", "secret-file", "secret", "peer", "out", "again", "quiet"],
 };
 
 /** The file a name means, and the name to save it as. */
@@ -102,10 +102,13 @@ export async function getCommand(args: string[]): Promise<number> {
   }
   const peerId = values.peer === undefined ? undefined : parseCount(values.peer, "--peer");
   const quiet = values.quiet ?? false;
+  const network = await networkSettings(values);
   const peer = await Peer.start({
-    ...await networkSettings(values),
+    ...network,
     outDir: values.out ?? "downloads",
     log: (line) => screen.notice(line, "err"),
+  }).catch((err) => {
+    throw network.choice.explain(err);
   });
   let started = false;
   onShutdown(async () => {

@@ -12,14 +12,23 @@ import {
   parseFlags,
   parsePort,
   parseSecret,
-  parseServerAddress,
   privateIdentity,
   UsageError,
 } from "./args.ts";
+import { chooseServer, type ServerChoice } from "./find_server.ts";
 
 /** Every flag: value placeholder (none for a switch) and its help line. */
 export const FLAGS = {
-  server: { arg: "H:P", help: "index server (default $SWAPMEET_SERVER or 127.0.0.1:1234)" },
+  server: {
+    arg: "H:P",
+    help:
+      "index server (default $SWAPMEET_SERVER, else the one found on the LAN, else 127.0.0.1:1234)",
+  },
+  network: { arg: "NAME", help: "on the LAN, use the index server of this network (or this name)" },
+  "no-announce": {
+    arg: "",
+    help: "do not announce the server on the LAN (peers then need --server)",
+  },
   "secret-file": {
     arg: "PATH",
     help: "private network: read its secret from PATH (default $SWAPMEET_SECRET; none: open)",
@@ -53,6 +62,7 @@ export const FLAGS = {
   },
   quiet: { arg: "", help: "no progress output" },
   json: { arg: "", help: "print the results as a JSON array" },
+  timeout: { arg: "S", help: "seconds to listen for answers (default 2, at most 60)" },
   limit: { arg: "N", help: "at most N results (default 100)" },
   heartbeat: {
     arg: "SECONDS",
@@ -135,23 +145,28 @@ export function noPositionals(spec: CommandSpec, positionals: string[]): void {
   }
 }
 
+/** What every peer command needs to join: where, the secret, and this user's identity. */
+export type NetworkSettings = Pick<PeerOptions, "server" | "servers" | "secret" | "identity"> & {
+  /** The server chosen (given, or found on the LAN) and the words for failing to reach it. */
+  choice: ServerChoice;
+};
+
 /**
- * Index server address, secret and (on a private network) this user's peer
- * identity: what every peer command needs to join.
+ * The index server (`--server`, $SWAPMEET_SERVER, else looked for on the LAN
+ * with `--network`), the secret, and on a private network this user's peer
+ * identity.
  */
-export async function networkSettings(
-  values: Values,
-): Promise<Pick<PeerOptions, "server" | "secret" | "identity">> {
+export async function networkSettings(values: Values): Promise<NetworkSettings> {
   const secret = parseSecret(values);
-  return {
-    server: parseServerAddress(values.server),
-    secret,
-    identity: await privateIdentity(secret, "peer"),
-  };
+  const identity = await privateIdentity(secret, "peer");
+  const choice = await chooseServer(values);
+  return { server: choice.addresses[0], servers: choice.servers, secret, identity, choice };
 }
 
 /** Peer.start settings from the flags (those the command has). */
-export async function peerSettings(values: Values): Promise<PeerOptions & { outDir: string }> {
+export async function peerSettings(
+  values: Values,
+): Promise<NetworkSettings & PeerOptions & { outDir: string }> {
   let maxUploadRate: number | undefined;
   if (values["max-upload-rate"] !== undefined) {
     try {

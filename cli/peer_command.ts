@@ -25,6 +25,7 @@ export const PEER: CommandSpec = {
 the network's files, show your shares, quit.`,
   flags: [
     "server",
+    "network",
     "secret-file",
     "secret",
     "share",
@@ -63,7 +64,8 @@ export async function peerCommand(args: string[]): Promise<number> {
   if (Deno.stdin.isTerminal()) await offerDescriptions(settings.shareDir, lines);
   const peer = await Peer.start({ ...settings, log: (line) => screen.notice(line) }).catch(
     (err) => {
-      throw portInUse(err, "serve files", `port ${settings.port}`, "flag") ?? err;
+      throw portInUse(err, "serve files", `port ${settings.port}`, "flag") ??
+        settings.choice.explain(err);
     },
   );
   await runPeer(peer, settings, lines);

@@ -8,8 +8,8 @@ import { dial } from "../net/dial.ts";
 import { lockOutDir, type OutDirLock } from "../peer/out_dir_lock.ts";
 import { Peer } from "../peer/peer.ts";
 import { openShareFolder } from "../peer/share_folder.ts";
-import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
 import { offerDescriptions } from "./describe_files.ts";
+import { menuServer } from "./find_server.ts";
 import type { LineSource } from "./line_reader.ts";
 import { ask, askPort } from "./questions.ts";
 import type { PeerSettings } from "./peer_command.ts";
@@ -27,8 +27,10 @@ import * as screen from "./screen.ts";
 export async function setUpPeer(
   lines: LineSource,
 ): Promise<{ peer: Peer; settings: PeerSettings; lock: OutDirLock }> {
-  let host = "127.0.0.1";
-  let serverPort = DEFAULT_SERVER_PORT;
+  // The index server found on the LAN (if any) is the default answer.
+  const lan = await menuServer(lines);
+  let host = lan.host;
+  let serverPort = lan.port;
   let shareDir = "testing_files";
   let port = 0;
   let outDir = "downloads";
@@ -69,7 +71,14 @@ export async function setUpPeer(
     }
     // 4. Start; a taken port is asked again, anything else asks everything again.
     for (;;) {
-      const settings: PeerSettings = { server: { host, port: serverPort }, shareDir, port, outDir };
+      const server = { host, port: serverPort };
+      const settings: PeerSettings = {
+        server,
+        servers: lan.settle(server)?.servers,
+        shareDir,
+        port,
+        outDir,
+      };
       try {
         const peer = await Peer.start({ ...settings, log: (line) => screen.notice(line) });
         return { peer, settings, lock };

@@ -2,7 +2,6 @@
  * `swapmeet search WORDS...`: prints the files that match, with their holders.
  * @module
  */
-import { IndexClient } from "../peer/index_client.ts";
 import { terminalSafe } from "../shared/text.ts";
 import { parseCount, UsageError } from "./args.ts";
 import { formatResultsWithHolders, safeJson } from "./format.ts";
@@ -16,7 +15,7 @@ export const SEARCH: CommandSpec = {
   brief: ["server", "json", "limit"],
   about: `Searches file names and keywords on the network. Every word must appear.
 Exit code 0 when something matched, 1 when nothing did.`,
-  flags: ["server", "secret-file", "secret", "json", "limit"],
+  flags: ["server", "network", "secret-file", "secret", "json", "limit"],
 };
 
 /**
@@ -33,8 +32,8 @@ export async function searchCommand(args: string[]): Promise<number> {
     throw new UsageError("search needs at least one word (see: swapmeet search --help)");
   }
   const limit = values.limit === undefined ? undefined : parseCount(values.limit, "--limit");
-  const { server, secret, identity } = await networkSettings(values);
-  const client = await IndexClient.connect(server, { secret, identity });
+  const { choice, secret, identity } = await networkSettings(values);
+  const client = await choice.connect({ secret, identity });
   try {
     const { results, truncated } = await client.search(query, limit);
     if (values.json) screen.say(safeJson(results));

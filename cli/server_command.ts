@@ -17,12 +17,13 @@ import { type CommandSpec, noPositionals, parseCommand, serverPort } from "./opt
 import { portInUse } from "./port_in_use.ts";
 import * as screen from "./screen.ts";
 import { onShutdown } from "./shutdown.ts";
+import { type AnnounceSettings, parseAnnounceSettings, startAnnouncer } from "./server_announce.ts";
 
 /** The server command's flags and help. */
 export const SERVER: CommandSpec = {
   name: "server",
   args: "",
-  brief: ["host", "port"],
+  brief: ["host", "port", "name", "no-announce"],
   about: `Runs the index server. Peers register their files with it and search it.
 Type "quit" (or press Ctrl-C) to stop it.`,
   flags: [
@@ -36,11 +37,14 @@ Type "quit" (or press Ctrl-C) to stop it.`,
     "secret",
     "max-connections",
     "max-per-address",
+    ["name", "name announced on the LAN (default: this machine's name)"],
+    ["network", "network name announced on the LAN (peers pick it with --network)"],
+    "no-announce",
   ],
 };
 
 /** Settings of a server run. */
-export interface ServerSettings {
+export interface ServerSettings extends AnnounceSettings {
   host: string;
   port: number;
   heartbeatSeconds?: number;
@@ -67,6 +71,7 @@ export function parseServerArgs(args: string[]): ServerSettings | null {
       ...(maxConnections && { maxConnections }),
       ...(maxConnectionsPerAddress && { maxConnectionsPerAddress }),
     },
+    ...parseAnnounceSettings(values),
   };
 }
 
@@ -86,13 +91,14 @@ export async function startServer(settings: ServerSettings): Promise<RunningServ
     limits: settings.limits,
     log: (line) => screen.notice(line),
   });
-  return { server, identity };
+  return { server, identity, settings };
 }
 
 /** A server started by startServer. */
 export interface RunningServer {
   server: IndexServer;
   identity?: TlsIdentity;
+  settings: ServerSettings;
 }
 
 /** Why listening failed, in the words of a flag user. */
@@ -120,7 +126,7 @@ export async function runServer(settings: ServerSettings): Promise<void> {
 
 /** Serves until "quit" on the console, Ctrl-C or SIGTERM; resolves when stopped. */
 export async function serveUntilStopped(
-  { server, identity }: RunningServer,
+  { server, identity, settings }: RunningServer,
   console_: LineReader,
 ): Promise<void> {
   const { hostname, port } = server.addr;
@@ -129,10 +135,12 @@ export async function serveUntilStopped(
       identity ? `private network, TLS certificate SHA-256 ${identity.fingerprint}` : "open network"
     }). Type "quit" or press Ctrl-C to stop.`,
   );
+  const announcer = startAnnouncer(settings, port, (line) => screen.say(line));
   let stopping: Promise<void> | null = null;
   const stop = (why: string) => {
     stopping ??= (async () => {
       screen.say(`Stopping (${why})...`);
+      await announcer.stop(); // goodbye first: nobody should find a server that is going
       await server.close();
       screen.say("Index server stopped.");
     })();

@@ -48,7 +48,8 @@ export async function shareCommand(args: string[]): Promise<number> {
     shareDir: positionals[0],
     log: (line) => screen.notice(line),
   }).catch((err) => {
-    throw portInUse(err, "serve files", `port ${settings.port}`, "flag") ?? err;
+    throw portInUse(err, "serve files", `port ${settings.port}`, "flag") ??
+      settings.choice.explain(err);
   });
   screen.say(
     `Peer ${peer.peerId}: sharing ${plural(peer.shares.length, "file")} from ${

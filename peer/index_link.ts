@@ -2,7 +2,9 @@
  * A sharing peer's lasting link to the index server: when the server goes
  * away (SHUTDOWN, closed socket, silence) the link reconnects with jittered
  * exponential backoff and registers the peer's files again. Uploads do not
- * depend on it and keep running meanwhile.
+ * depend on it and keep running meanwhile. Where to connect comes from a
+ * function asked anew on every attempt (a fixed list, or what the LAN says
+ * now), whose servers are tried in turn.
  * @module
  */
 import { delay } from "../shared/deadline.ts";
@@ -22,6 +24,16 @@ export interface IndexLinkOptions extends IndexClientOptions {
   log?: (line: string) => void;
 }
 
+/**
+ * The index servers to try, in order, asked before each connection attempt;
+ * `last` is the server connected before (null at start), `signal` aborts
+ * when the link closes.
+ */
+export type ServerCandidates = (
+  last: ServerAddress | null,
+  signal: AbortSignal,
+) => ServerAddress[] | Promise<ServerAddress[]>;
+
 /** Jittered exponential backoff: initial·2^attempt capped at max, times 0.8 to 1.2. */
 export function backoffDelay(
   attempt: number,
@@ -35,7 +47,9 @@ export function backoffDelay(
 
 /** A reconnecting connection to the index server. */
 export class IndexLink {
-  readonly #server: ServerAddress;
+  readonly #candidates: ServerCandidates;
+  #server: ServerAddress;
+  readonly #closer = new AbortController();
   readonly #options: IndexLinkOptions;
   readonly #files: () => FileRecord[];
   readonly #log: (line: string) => void;
@@ -45,11 +59,13 @@ export class IndexLink {
   readonly #supervisor: Promise<void>;
 
   private constructor(
+    candidates: ServerCandidates,
     server: ServerAddress,
     options: IndexLinkOptions,
     files: () => FileRecord[],
     client: IndexClient,
   ) {
+    this.#candidates = candidates;
     this.#server = server;
     this.#options = options;
     this.#files = files;
@@ -58,16 +74,43 @@ export class IndexLink {
     this.#supervisor = this.#supervise();
   }
 
-  /** Connects and registers `files()` once; throws when the server cannot be reached now. */
+  /**
+   * Connects to the first of `servers` that answers and registers `files()`
+   * once; throws when none can be reached now. `servers` is one address, or
+   * the function asked again before every reconnection.
+   */
   static async start(
-    server: ServerAddress,
+    servers: ServerAddress | ServerCandidates,
     options: IndexLinkOptions,
     files: () => FileRecord[],
   ): Promise<IndexLink> {
     // One connector for every reconnection: on a private network it keeps the certificate learnt.
     const opts = { ...options, connect: options.connect ?? dialIndex({ secret: options.secret }) };
-    const client = await IndexLink.#join(server, opts, files());
-    return new IndexLink(server, opts, files, client);
+    const candidates = typeof servers === "function" ? servers : () => [servers];
+    const list = await candidates(null, new AbortController().signal);
+    const { client, server } = await IndexLink.#joinFirst(list, opts, files());
+    return new IndexLink(candidates, server, opts, files, client);
+  }
+  /** Joins the first server of `list` that takes us; with none, throws the most telling error. */
+  static async #joinFirst(
+    list: ServerAddress[],
+    options: IndexLinkOptions,
+    files: FileRecord[],
+  ): Promise<{ client: IndexClient; server: ServerAddress }> {
+    const errors: Error[] = [];
+    for (const server of list) {
+      try {
+        return { client: await IndexLink.#join(server, options, files), server };
+      } catch (err) {
+        errors.push(err as Error);
+      }
+    }
+    if (errors.length === 1) throw errors[0];
+    if (errors.length === 0) throw new ConnectionClosedError("No index server to connect to");
+    // A server that answered and refused (wrong secret, version) says more than an unreachable one.
+    const refusal = errors.find((e) => !(e instanceof ConnectionClosedError));
+    if (refusal) throw refusal;
+    throw new ConnectionClosedError(errors.map((e) => e.message).join("; "));
   }
 
   static async #join(
@@ -83,6 +126,11 @@ export class IndexLink {
       client.close();
       throw err;
     }
+  }
+
+  /** The server connected now, or last. */
+  get server(): ServerAddress {
+    return this.#server;
   }
 
   /** Whether the index server is connected right now. */
@@ -109,6 +157,7 @@ export class IndexLink {
   async close(): Promise<void> {
     if (this.#closing) return;
     this.#closing = true;
+    this.#closer.abort();
     this.#wake?.();
     await this.#client?.bye();
     await this.#supervisor;
@@ -133,11 +182,17 @@ export class IndexLink {
       await this.#sleep(backoffDelay(attempt, initial, max));
       if (this.#closing) return null;
       try {
+        const list = await this.#candidates(this.#server, this.#closer.signal);
+        if (this.#closing) return null;
         const files = this.#files();
-        const client = await IndexLink.#join(this.#server, this.#options, files);
+        const { client, server } = await IndexLink.#joinFirst(list, this.#options, files);
         if (this.#closing) {
           await client.bye();
           return null;
+        }
+        if (server.host !== this.#server.host || server.port !== this.#server.port) {
+          this.#log(`The index server is now at ${server.host}:${server.port}.`);
+          this.#server = server;
         }
         this.#log(
           `Reconnected to the index server as peer ${client.peerId}; registered ${

@@ -19,7 +19,7 @@ import {
 import { type FileServer, startFileServer, type UploadTransform } from "./file_server.ts";
 import { hashFileChunks } from "./file_hasher.ts";
 import type { ResultPage, ServerAddress } from "./index_client.ts";
-import { IndexLink } from "./index_link.ts";
+import { IndexLink, type ServerCandidates } from "./index_link.ts";
 import { findLocalCopy, type LocalCopy } from "./local_copy.ts";
 import { scanShare, type SharedFile, toRecord } from "./share_folder.ts";
 import { ShareSet } from "./share_set.ts";
@@ -29,6 +29,8 @@ import { type ShareWatcher, watchShare } from "./share_watcher.ts";
 /** Options for Peer.start. */
 export interface PeerOptions {
   server: ServerAddress;
+  /** Where to (re)connect, asked before every attempt; without it, `server` only. */
+  servers?: ServerCandidates;
   /** Folder to share; without it the peer only searches and downloads. */
   shareDir?: string;
   /** Port of the file server (0: any free port). */
@@ -114,7 +116,7 @@ export class Peer {
       uploadTransform: options.uploadTransform,
     });
     try {
-      const index = await IndexLink.start(options.server, {
+      const index = await IndexLink.start(options.servers ?? options.server, {
         port: fileServer?.addr.port ?? 0,
         name: options.name,
         advertise: options.advertise,

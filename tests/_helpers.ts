@@ -199,6 +199,8 @@ export class Proc implements AsyncDisposable {
       script?: string;
       argv?: string[];
       group?: boolean;
+      /** Run inside this network namespace (`ip netns exec`; tests/e2e/_netns.ts). */
+      netns?: string;
     } = {},
   ) {
     this.#group = options.group ?? false;
@@ -212,7 +214,8 @@ export class Proc implements AsyncDisposable {
       options.script ?? MAIN,
       ...args,
     ];
-    const argv = this.#group ? ["setsid", "--wait", ...command] : command;
+    const inNetns = options.netns ? ["ip", "netns", "exec", options.netns] : [];
+    const argv = [...(this.#group ? ["setsid", "--wait"] : []), ...inNetns, ...command];
     const env = Deno.env.toObject();
     delete env.INIT_CWD;
     delete env.SWAPMEET_CWD;
@@ -223,7 +226,9 @@ export class Proc implements AsyncDisposable {
       stdout: "piped",
       stderr: "piped",
       clearEnv: true,
-      env: { ...env, NO_COLOR: "1", ...options.env },
+      // No multicast onto this machine's real LAN from tests: LAN tests run in their own
+      // network namespaces and turn it back on (tests/e2e/_netns.ts).
+      env: { ...env, NO_COLOR: "1", SWAPMEET_MDNS: "off", ...options.env },
     }).spawn();
     this.#stdin = options.stdin ? this.child.stdin.getWriter() : null;
     const collect = async (stream: ReadableStream<Uint8Array>, key: "stdout" | "stderr") => {
@@ -290,7 +295,13 @@ export class Proc implements AsyncDisposable {
 /** Runs main.ts to completion and returns its exit code and output. */
 export async function runMain(
   args: string[],
-  options: { cwd?: string; stdinText?: string; script?: string; env?: Record<string, string> } = {},
+  options: {
+    cwd?: string;
+    stdinText?: string;
+    script?: string;
+    env?: Record<string, string>;
+    netns?: string;
+  } = {},
 ) {
   await using p = new Proc(args, { ...options, stdin: options.stdinText !== undefined });
   if (options.stdinText !== undefined) {

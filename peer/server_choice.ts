@@ -1,0 +1,80 @@
+/**
+ * Which of the index servers found on the LAN a peer uses, at start and when
+ * it reconnects. Pure rules; the looking is lan_finder.ts's.
+ * @module
+ */
+import type { DiscoveredServer } from "./discovery.ts";
+import type { ServerAddress } from "./index_client.ts";
+
+/** Whether `--network NAME` picks this server: its network name, or else its instance name. */
+export function matchesNetwork(server: DiscoveredServer, network: string): boolean {
+  return server.network === network || server.name === network;
+}
+
+/** What to do with the servers found. */
+export type ServerPick =
+  /** Nothing (that matches `--network`) answered. */
+  | { kind: "none" }
+  /** One server, or several of one network (any of them serves the same index): in this order. */
+  | { kind: "use"; servers: DiscoveredServer[] }
+  /** Servers of different networks: a person must choose. */
+  | { kind: "ambiguous"; servers: DiscoveredServer[] };
+
+/**
+ * Picks among `found` (in the order heard), keeping only those that match
+ * `network` when it is given.
+ *
+ * @example
+ * ```ts
+ * const pick = pickServers(found, "physics");
+ * if (pick.kind === "use") connectTo(pick.servers[0]);
+ * ```
+ */
+export function pickServers(found: DiscoveredServer[], network?: string): ServerPick {
+  const servers = network === undefined ? found : found.filter((s) => matchesNetwork(s, network));
+  if (servers.length === 0) return { kind: "none" };
+  const net = servers[0].network;
+  if (servers.length === 1 || (net !== undefined && servers.every((s) => s.network === net))) {
+    return { kind: "use", servers };
+  }
+  return { kind: "ambiguous", servers };
+}
+
+/** The server a peer was connected to before it lost it. */
+export interface PreviousServer {
+  address: ServerAddress;
+  /** Its instance name, when it was found on the LAN. */
+  name?: string;
+}
+
+/**
+ * Where a peer that lost its server (and was given no address) tries next,
+ * in order: a server of the same name (it moved), then what `pickServers`
+ * would use now (the server came back elsewhere under another name: only
+ * when that choice is unambiguous), then the old address (it comes back in
+ * place without announcing). No duplicates.
+ *
+ * @example
+ * ```ts
+ * reconnectOrder(found, { address: { host: "10.0.0.5", port: 1234 }, name: "CS Lab index" });
+ * ```
+ */
+export function reconnectOrder(
+  found: DiscoveredServer[],
+  previous: PreviousServer | null,
+  network?: string,
+): ServerAddress[] {
+  const order: ServerAddress[] = [];
+  const add = (a: ServerAddress) => {
+    if (!order.some((o) => o.host === a.host && o.port === a.port)) {
+      order.push({ host: a.host, port: a.port });
+    }
+  };
+  if (previous?.name !== undefined) {
+    found.filter((s) => s.name === previous.name).forEach(add);
+  }
+  const pick = pickServers(found, network);
+  if (pick.kind === "use") pick.servers.forEach(add);
+  if (previous) add(previous.address);
+  return order;
+}

@@ -1,0 +1,64 @@
+import assert from "node:assert/strict";
+import type { DiscoveredServer } from "../../peer/discovery.ts";
+import { pickServers, reconnectOrder } from "../../peer/server_choice.ts";
+
+const lab: DiscoveredServer = { name: "CS Lab index", host: "10.0.0.5", port: 1234, secret: false };
+const physA: DiscoveredServer = {
+  name: "phys-a",
+  host: "10.0.0.6",
+  port: 1234,
+  secret: true,
+  network: "physics",
+};
+const physB: DiscoveredServer = { ...physA, name: "phys-b", host: "10.0.0.7" };
+
+Deno.test("pick: none, one, one network of several servers, or ambiguous", () => {
+  assert.deepEqual(pickServers([]), { kind: "none" });
+  assert.deepEqual(pickServers([lab]), { kind: "use", servers: [lab] });
+  assert.deepEqual(pickServers([physA, physB]), { kind: "use", servers: [physA, physB] });
+  assert.deepEqual(pickServers([lab, physA]), { kind: "ambiguous", servers: [lab, physA] });
+  const twoOpen = [lab, { ...lab, name: "Other", host: "10.0.0.9" }];
+  assert.equal(pickServers(twoOpen).kind, "ambiguous", "no network name: not one network");
+});
+
+Deno.test("pick with --network: by network name, else by instance name", () => {
+  assert.deepEqual(pickServers([lab, physA, physB], "physics"), {
+    kind: "use",
+    servers: [physA, physB],
+  });
+  assert.deepEqual(pickServers([lab, physA], "CS Lab index"), { kind: "use", servers: [lab] });
+  assert.deepEqual(pickServers([lab, physA], "chemistry"), { kind: "none" });
+  assert.deepEqual(pickServers([lab], "cs lab index"), { kind: "none" }, "names match exactly");
+});
+
+Deno.test("reconnect order: same name, then the LAN's unambiguous choice, then the old address", () => {
+  const moved = { ...lab, host: "10.0.0.50" };
+  const old = { host: "10.0.0.5", port: 1234 };
+  assert.deepEqual(reconnectOrder([moved], { address: old, name: "CS Lab index" }), [
+    { host: "10.0.0.50", port: 1234 },
+    old,
+  ]);
+  // Back on another machine under that machine's name: the only server on the LAN.
+  const renamed = { ...lab, name: "lab-pc-2", host: "10.0.0.60" };
+  assert.deepEqual(reconnectOrder([renamed], { address: old, name: "CS Lab index" }), [
+    { host: "10.0.0.60", port: 1234 },
+    old,
+  ]);
+  // Several unrelated servers and none of ours: only the old address.
+  assert.deepEqual(
+    reconnectOrder([renamed, physA], { address: old, name: "CS Lab index" }),
+    [old],
+  );
+  // ...unless one of them has our name.
+  assert.deepEqual(reconnectOrder([physA, moved], { address: old, name: "CS Lab index" }), [
+    { host: "10.0.0.50", port: 1234 },
+    old,
+  ]);
+  // Nothing announced: the old address (the server may come back there without announcing).
+  assert.deepEqual(reconnectOrder([], { address: old }), [old]);
+  // A network keeps to its own servers.
+  assert.deepEqual(reconnectOrder([lab, physB], { address: old }, "physics"), [
+    { host: "10.0.0.7", port: 1234 },
+    old,
+  ]);
+});
