@@ -1,7 +1,6 @@
 import assert from "node:assert/strict";
 import { createFileService } from "../../peer/file_server.ts";
 import { scanShare } from "../../peer/share_folder.ts";
-import { UploadSlots } from "../../peer/upload_slots.ts";
 import { MessageConnection } from "../../shared/connection.ts";
 import { sayHello } from "../../shared/handshake.ts";
 import { pipePair, randomBytes, tempDir } from "../_helpers.ts";
@@ -34,15 +33,4 @@ Deno.test("one address holds at most half the upload slots; another address is s
     for (const c of conns) c.close();
     await Promise.all(served);
   }
-});
-
-Deno.test("a queued downloader that stops asking loses its place", () => {
-  const slots = new UploadSlots<string>(1, { staleMs: 1_000 });
-  assert.deepEqual(slots.acquire("a", "h1", 0), { granted: true });
-  assert.deepEqual(slots.acquire("b", "h2", 0), { granted: false, position: 1 });
-  assert.deepEqual(slots.acquire("c", "h3", 500), { granted: false, position: 2 });
-  slots.release("a");
-  // b went quiet for more than a second: c, which kept asking, is next.
-  assert.deepEqual(slots.acquire("c", "h3", 1_400), { granted: true });
-  assert.deepEqual(slots.acquire("b", "h2", 1_500), { granted: false, position: 1 });
 });

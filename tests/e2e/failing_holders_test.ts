@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { downloadFile } from "../peer/downloader.ts";
-import { SwapmeetError } from "../shared/errors.ts";
-import { MessageConnection } from "../shared/connection.ts";
-import { errorMessage } from "../shared/errors.ts";
-import { acceptHello } from "../shared/handshake.ts";
-import type { Holder, SearchResult } from "../shared/protocol.ts";
+import { downloadFile } from "../../peer/downloader.ts";
+import { SwapmeetError } from "../../shared/errors.ts";
+import { MessageConnection } from "../../shared/connection.ts";
+import { errorMessage } from "../../shared/errors.ts";
+import { acceptHello } from "../../shared/handshake.ts";
+import type { Holder, SearchResult } from "../../shared/protocol.ts";
 import { createHash } from "node:crypto";
-import { chunkCount, chunkRoot, chunkSizeFor } from "../shared/chunks.ts";
-import { canMount, randomBytes, sha256Hex, smallDisk, tempDir } from "./_helpers.ts";
+import { chunkCount, chunkRoot, chunkSizeFor } from "../../shared/chunks.ts";
+import { canMount, randomBytes, sha256Hex, smallDisk, tempDir } from "../_helpers.ts";
 
 const CONTENT = randomBytes(3 * 1024 * 1024 + 300_000, 11);
 const CHUNK = chunkSizeFor(CONTENT.length);

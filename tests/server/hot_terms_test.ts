@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { HotTerms } from "../server/hot_terms.ts";
-import type { TermMatch } from "../server/token_index.ts";
+import { HotTerms } from "../../server/hot_terms.ts";
+import type { TermMatch } from "../../server/token_index.ts";
 
 /** A term matching `ids` at index version 1. */
 function term(ids: number[]): TermMatch {

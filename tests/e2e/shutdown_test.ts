@@ -1,11 +1,11 @@
 import assert from "node:assert/strict";
-import { IndexClient } from "../peer/index_client.ts";
-import { ConnectionClosedError } from "../shared/errors.ts";
-import { Peer } from "../peer/peer.ts";
-import { startIndexServer } from "../server/index_server.ts";
-import { MessageConnection } from "../shared/connection.ts";
-import { sayHello } from "../shared/handshake.ts";
-import { Proc, randomBytes, runMain, sha256Hex, tempDir, waitFor } from "./_helpers.ts";
+import { IndexClient } from "../../peer/index_client.ts";
+import { ConnectionClosedError } from "../../shared/errors.ts";
+import { Peer } from "../../peer/peer.ts";
+import { startIndexServer } from "../../server/index_server.ts";
+import { MessageConnection } from "../../shared/connection.ts";
+import { sayHello } from "../../shared/handshake.ts";
+import { Proc, randomBytes, runMain, sha256Hex, tempDir, waitFor } from "../_helpers.ts";
 
 Deno.test("peers hear SHUTDOWN, keep serving, and re-register when the server is back", async () => {
   await using share = await tempDir({ "thesis.pdf": randomBytes(200_000, 5) });
@@ -40,7 +40,7 @@ Deno.test("peers hear SHUTDOWN, keep serving, and re-register when the server is
     await assert.rejects(() => peer.search("thesis"), ConnectionClosedError);
 
     // Uploads do not need the index: a downloader that knows the holder still gets the file.
-    const { downloadFile } = await import("../peer/downloader.ts");
+    const { downloadFile } = await import("../../peer/downloader.ts");
     const got = await downloadFile(before, { outDir: out.path });
     assert.equal(await sha256Hex(await Deno.readFile(got.path)), before.sha256);
 

@@ -1,10 +1,10 @@
 import assert from "node:assert/strict";
-import { IndexClient } from "../peer/index_client.ts";
-import { startFileServer } from "../peer/file_server.ts";
-import { MessageConnection } from "../shared/connection.ts";
-import { encodeFrame } from "../shared/framing.ts";
-import { type ErrorCode, type Message, PROTOCOL_VERSION } from "../shared/protocol.ts";
-import { testServer, waitFor } from "./_helpers.ts";
+import { IndexClient } from "../../peer/index_client.ts";
+import { startFileServer } from "../../peer/file_server.ts";
+import { MessageConnection } from "../../shared/connection.ts";
+import { encodeFrame } from "../../shared/framing.ts";
+import { type ErrorCode, type Message, PROTOCOL_VERSION } from "../../shared/protocol.ts";
+import { testServer, waitFor } from "../_helpers.ts";
 
 const enc = new TextEncoder();
 const HELLO: Message = { type: "HELLO", version: PROTOCOL_VERSION, port: 5000 };

@@ -1,8 +1,7 @@
 import assert from "node:assert/strict";
-import { IndexStore } from "../server/index_store.ts";
-import { FileTokens } from "../server/file_tokens.ts";
-import { TokenIndex, tokenize } from "../server/token_index.ts";
-import type { FileRecord } from "../shared/protocol.ts";
+import { IndexStore } from "../../server/index_store.ts";
+
+import type { FileRecord } from "../../shared/protocol.ts";
 
 function rec(name: string, description = "", shaSeed = name): FileRecord {
   let h = 0;
@@ -25,12 +24,6 @@ function names(store: IndexStore, query: string, limit = 100): string[] {
 }
 
 const FIXED = new Date("2026-11-22T10:00:00.000Z");
-
-Deno.test("tokenize splits on anything but letters and digits, lower-cased", () => {
-  assert.deepEqual(tokenize("My_Song-2 (Live).MP3"), ["my", "song", "2", "live", "mp3"]);
-  assert.deepEqual(tokenize("Café—Déjà vu"), ["café", "déjà", "vu"]);
-  assert.deepEqual(tokenize("..."), []);
-});
 
 Deno.test("search matches names and keywords by case-insensitive substrings of every word", async () => {
   const store = new IndexStore(() => FIXED);
@@ -134,22 +127,6 @@ Deno.test("the limit caps results and reports truncation", async () => {
   assert.equal(store.list(100).results.length, 30);
 });
 
-Deno.test("the token index finds tokens by substring and drops emptied ones", () => {
-  const idx = new TokenIndex();
-  for (let i = 0; i < 1000; i++) idx.add(i, ["common", `name${i}`]);
-  idx.add(5000, ["common", "rare"]);
-  assert.equal(idx.posting("common")?.length, 1001);
-  assert.deepEqual([...idx.tokensContaining("rar")], ["rare"]);
-  assert.deepEqual([...idx.tokensContaining("are")], ["rare"]);
-  assert.equal([...idx.tokensContaining("name99")].length, 11, "name99 and name990..name999");
-  idx.remove([5000, 3]);
-  assert.equal(idx.posting("common")?.length, 999);
-  assert.equal(idx.posting("rare"), undefined);
-  assert.deepEqual([...idx.tokensContaining("rar")], []);
-  assert.equal(idx.posting("name3"), undefined, "a removed file takes its only tokens along");
-  assert.equal(idx.vocabularySize, 1000);
-});
-
 Deno.test("multi-word search intersects through the token index and still checks punctuation", async () => {
   const store = new IndexStore();
   const p = store.addPeer({ host: "h", port: 1 });
@@ -231,32 +208,6 @@ async function churnAgainstTextScan(store: IndexStore): Promise<void> {
   }
   assert.equal(store.fileCount, live.size);
 }
-
-Deno.test("the forward index keeps every file's tokens through growth and compaction", () => {
-  const fwd = new FileTokens();
-  const expected = new Map<number, number[]>();
-  for (let round = 0; round < 50; round++) {
-    for (let f = 0; f < 300; f++) {
-      if ((f + round) % 3 === 0) {
-        fwd.delete(f);
-        expected.delete(f);
-      } else if ((f * 7 + round) % 5 === 0) {
-        const tokens = Array.from({ length: 1 + ((f + round) % 9) }, (_, i) => f * 100 + i + round);
-        fwd.set(f, tokens);
-        expected.set(f, tokens);
-      }
-    }
-  }
-  for (let f = 0; f < 300; f++) {
-    assert.deepEqual([...fwd.get(f)], expected.get(f) ?? [], `file ${f}`);
-  }
-  const marks = new Uint32Array(40_000);
-  const [file, tokens] = [...expected][0];
-  marks[tokens[0]] = 1;
-  marks[tokens.at(-1)!] |= 2;
-  assert.equal(fwd.covers(file, marks, 3), true);
-  assert.equal(fwd.covers(file, marks, 7), false);
-});
 
 Deno.test("term bitsets stay within their limit however many frequent terms are searched", async () => {
   const store = new IndexStore(undefined, { minCount: 1, minShare: 0, uses: 1, max: 2 });

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Proc, randomBytes, ROOT, runMain, sha256Hex, tempDir, testServer } from "./_helpers.ts";
-import { IndexClient } from "../peer/index_client.ts";
+import { Proc, randomBytes, ROOT, runMain, sha256Hex, tempDir, testServer } from "../_helpers.ts";
+import { IndexClient } from "../../peer/index_client.ts";
 
 const BIG = randomBytes(2 * 1024 * 1024 + 5, 3);
 

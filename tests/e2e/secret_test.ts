@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
-import { downloadFile } from "../peer/downloader.ts";
-import { IndexClient } from "../peer/index_client.ts";
-import { dialIndex } from "../peer/index_connector.ts";
-import { Peer } from "../peer/peer.ts";
-import { createIdentity } from "../net/tls_identity.ts";
-import { MessageConnection } from "../shared/connection.ts";
-import { clientProof, sayHello, serverProof } from "../shared/handshake.ts";
-import { AuthError } from "../shared/errors.ts";
-import type { Message } from "../shared/protocol.ts";
-import { runMain, tempDir, testServer } from "./_helpers.ts";
+import { downloadFile } from "../../peer/downloader.ts";
+import { IndexClient } from "../../peer/index_client.ts";
+import { dialIndex } from "../../peer/index_connector.ts";
+import { Peer } from "../../peer/peer.ts";
+import { createIdentity } from "../../net/tls_identity.ts";
+import { MessageConnection } from "../../shared/connection.ts";
+import { clientProof, sayHello, serverProof } from "../../shared/handshake.ts";
+import { AuthError } from "../../shared/errors.ts";
+import type { Message } from "../../shared/protocol.ts";
+import { runMain, tempDir, testServer } from "../_helpers.ts";
 
 const SECRET = "class-of-2026";
 const SERVER_ID = await createIdentity();

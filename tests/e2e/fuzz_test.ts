@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
-import { startFileServer } from "../peer/file_server.ts";
-import { IndexClient } from "../peer/index_client.ts";
-import { encodeMessage } from "../shared/codec.ts";
-import { encodeFrame } from "../shared/framing.ts";
-import { MessageConnection } from "../shared/connection.ts";
-import { type Message, PROTOCOL_VERSION } from "../shared/protocol.ts";
-import { sayHello } from "../shared/handshake.ts";
-import { tempDir, testServer, waitFor } from "./_helpers.ts";
-import type { SharedFile } from "../peer/share_folder.ts";
+import { startFileServer } from "../../peer/file_server.ts";
+import { IndexClient } from "../../peer/index_client.ts";
+import { encodeMessage } from "../../shared/codec.ts";
+import { encodeFrame } from "../../shared/framing.ts";
+import { MessageConnection } from "../../shared/connection.ts";
+import { type Message, PROTOCOL_VERSION } from "../../shared/protocol.ts";
+import { sayHello } from "../../shared/handshake.ts";
+import { tempDir, testServer, waitFor } from "../_helpers.ts";
+import type { SharedFile } from "../../peer/share_folder.ts";
 
 const enc = new TextEncoder();
 const HELLO = encodeFrame(encodeMessage({ type: "HELLO", version: PROTOCOL_VERSION, port: 4444 }));

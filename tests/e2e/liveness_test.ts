@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
-import { IndexClient } from "../peer/index_client.ts";
-import { MessageConnection } from "../shared/connection.ts";
-import { PROTOCOL_VERSION } from "../shared/protocol.ts";
-import { Proc, runMain, tempDir, testServer, waitFor } from "./_helpers.ts";
+import { IndexClient } from "../../peer/index_client.ts";
+import { MessageConnection } from "../../shared/connection.ts";
+import { PROTOCOL_VERSION } from "../../shared/protocol.ts";
+import { Proc, runMain, tempDir, testServer, waitFor } from "../_helpers.ts";
 
 const RECORD = {
   name: "beat.txt",

@@ -1,9 +1,9 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { Peer } from "../peer/peer.ts";
-import { IndexClient } from "../peer/index_client.ts";
-import { SwapmeetError } from "../shared/errors.ts";
-import { randomBytes, tempDir, testServer, waitFor } from "./_helpers.ts";
+import { Peer } from "../../peer/peer.ts";
+import { IndexClient } from "../../peer/index_client.ts";
+import { SwapmeetError } from "../../shared/errors.ts";
+import { randomBytes, tempDir, testServer, waitFor } from "../_helpers.ts";
 
 const SONG = randomBytes(3 * 1024 * 1024 + 17, 7);
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { ROOT, tempDir } from "./_helpers.ts";
+import { ROOT, tempDir } from "../_helpers.ts";
 
 Deno.test("the benchmark runs end to end at its smallest size and writes every figure", async () => {
   await using out = await tempDir();

@@ -1,13 +1,21 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
-import { downloadFile } from "../peer/downloader.ts";
-import { startFileServer } from "../peer/file_server.ts";
-import { IndexClient } from "../peer/index_client.ts";
-import { Peer } from "../peer/peer.ts";
-import { scanShare } from "../peer/share_folder.ts";
-import { MessageConnection } from "../shared/connection.ts";
-import { sayHello } from "../shared/handshake.ts";
-import { Proc, randomBytes, runMain, sha256Hex, tempDir, testServer, waitFor } from "./_helpers.ts";
+import { downloadFile } from "../../peer/downloader.ts";
+import { startFileServer } from "../../peer/file_server.ts";
+import { IndexClient } from "../../peer/index_client.ts";
+import { Peer } from "../../peer/peer.ts";
+import { scanShare } from "../../peer/share_folder.ts";
+import { MessageConnection } from "../../shared/connection.ts";
+import { sayHello } from "../../shared/handshake.ts";
+import {
+  Proc,
+  randomBytes,
+  runMain,
+  sha256Hex,
+  tempDir,
+  testServer,
+  waitFor,
+} from "../_helpers.ts";
 
 const MiB = 1024 * 1024;
 

@@ -1,13 +1,13 @@
 import assert from "node:assert/strict";
-import { downloadFile } from "../peer/downloader.ts";
-import { startFileServer } from "../peer/file_server.ts";
-import { Peer } from "../peer/peer.ts";
-import { scanShare, type SharedFile } from "../peer/share_folder.ts";
-import { encodeChunkBitmap } from "../shared/chunks.ts";
-import { MessageConnection } from "../shared/connection.ts";
-import { RemoteError } from "../shared/errors.ts";
-import { sayHello } from "../shared/handshake.ts";
-import { randomBytes, tempDir, testServer, waitFor } from "./_helpers.ts";
+import { downloadFile } from "../../peer/downloader.ts";
+import { startFileServer } from "../../peer/file_server.ts";
+import { Peer } from "../../peer/peer.ts";
+import { scanShare, type SharedFile } from "../../peer/share_folder.ts";
+import { encodeChunkBitmap } from "../../shared/chunks.ts";
+import { MessageConnection } from "../../shared/connection.ts";
+import { RemoteError } from "../../shared/errors.ts";
+import { sayHello } from "../../shared/handshake.ts";
+import { randomBytes, tempDir, testServer, waitFor } from "../_helpers.ts";
 
 const MiB = 1024 * 1024;
 

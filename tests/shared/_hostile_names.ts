@@ -1,0 +1,22 @@
+/** Names a hostile peer or index may send, and the file name each must become. */
+export const HOSTILE_NAMES: [string, string][] = [
+  ["../../etc/passwd", "passwd"],
+  ["/etc/shadow", "shadow"],
+  ["..\\..\\windows\\system32\\evil.dll", "evil.dll"],
+  ["C:\\Users\\x\\boot.ini", "boot.ini"],
+  ["..", "fallback.bin"],
+  [".", "fallback.bin"],
+  ["", "fallback.bin"],
+  ["a/b/", "fallback.bin"],
+  ["bad\u0000name.txt", "badname.txt"],
+  ["bell\u0007\u001b[31mred.txt", "bell[31mred.txt"],
+  ["new\nline.txt", "newline.txt"],
+  ["invoice\u202Etxt.exe", "invoicetxt.exe"],
+  ["\u2066isolate\u2069d\u202Atext\u202C.txt", "isolatedtext.txt"],
+  [".bashrc", "bashrc"],
+  ["...hidden", "hidden"],
+  ['what?<>:"|*.txt', "what_______.txt"],
+  ["x".repeat(300) + ".mp3", "x".repeat(196) + ".mp3"],
+  ["song.mp3", "song.mp3"],
+  ["Café déjà vu.ogg", "Café déjà vu.ogg"],
+];
