@@ -81,6 +81,8 @@ export interface DownloadResult {
   sources: number;
   /** Bytes that were already verified from an earlier, stopped run. */
   resumedBytes: number;
+  /** The file's chunk hashes (verified with the whole file). */
+  chunkHashes?: string[];
 }
 
 /**
@@ -199,7 +201,7 @@ export async function downloadFile(
     part.markAllVerified();
     await part.close("done");
     const path = await placeFile(part.partPath, outDir, name);
-    return { path, bytes: file.size, sources: used.size, resumedBytes };
+    return { path, bytes: file.size, sources: used.size, resumedBytes, chunkHashes: part.hashes! };
   } catch (err) {
     await part.close(discard ? "discard" : "keep");
     const keep = discard ? "" : " (the .part file is kept)";

@@ -4,20 +4,14 @@
  * it downloaded, leaves.
  * @module
  */
-import { basename, resolve } from "node:path";
-import { chunkRoot } from "../shared/chunks.ts";
-import { fileType, safeFileName } from "../shared/file_names.ts";
+import { resolve } from "node:path";
+import { safeFileName } from "../shared/file_names.ts";
 import type { SearchResult } from "../shared/protocol.ts";
 import { plural } from "../shared/text.ts";
 import { SwapmeetError } from "../shared/errors.ts";
-import {
-  downloadFile,
-  type DownloadOptions,
-  type DownloadResult,
-  type PartialDownload,
-} from "./downloader.ts";
+import { downloadFile, type DownloadOptions, type DownloadResult } from "./downloader.ts";
+import { DownloadShare, type ShareLink } from "./download_share.ts";
 import { type FileServer, startFileServer, type UploadTransform } from "./file_server.ts";
-import { hashFileChunks } from "./file_hasher.ts";
 import type { ResultPage, ServerAddress } from "./index_client.ts";
 import { IndexLink, type ServerCandidates } from "./index_link.ts";
 import { findLocalCopy, type LocalCopy } from "./local_copy.ts";
@@ -83,6 +77,8 @@ export class Peer {
   readonly #index: IndexLink;
   readonly #fileServer: FileServer | null;
   readonly #options: PeerOptions;
+  /** What a shared download needs: the share set and the index, when connected. */
+  readonly #shareLink: ShareLink;
   #watcher: ShareWatcher | null = null;
   #closed = false;
 
@@ -95,6 +91,19 @@ export class Peer {
     this.#index = index;
     this.#fileServer = fileServer;
     this.#shares = shares;
+    this.#shareLink = {
+      shares,
+      register: async (files) => {
+        if (!index.connected) return;
+        await index.client.register(files.map(toRecord)).catch((err) =>
+          options.log?.(`Could not register ${files[0]?.name}: ${(err as Error).message}`)
+        );
+      },
+      unregister: async (names) => {
+        if (index.connected) await index.client.unregister(names).catch(() => {});
+      },
+      log: options.log,
+    };
     this.outDir = resolve(options.outDir ?? "downloads");
     this.#options = options;
   }
@@ -192,26 +201,7 @@ export class Peer {
       if (existing) return { path: existing.path, bytes: 0, sources: 0, resumedBytes: 0, existing };
     }
     if (others.length === 0) throw new SwapmeetError(`Nobody but you holds ${file.name}`);
-    let partial: SharedFile | null = null;
-    let registered: Promise<void> = Promise.resolve();
-    const onPartial = this.#fileServer && file.chunkSize && file.chunkRoot
-      ? (src: PartialDownload) => {
-        partial = this.#shares.addDownloaded({
-          baseName: src.name,
-          path: src.partPath,
-          type: fileType(src.name),
-          size: file.size,
-          mtime: Date.now(),
-          sha256: file.sha256,
-          description: file.description,
-          chunkSize: file.chunkSize!,
-          chunkRoot: file.chunkRoot!,
-          chunkHashes: src.chunkHashes,
-          part: src,
-        });
-        registered = this.#register([partial]);
-      }
-      : undefined;
+    const share = this.#fileServer ? new DownloadShare(this.#shareLink, file) : null;
     let done: DownloadResult;
     try {
       done = await downloadFile({ ...file, peers: others }, {
@@ -219,17 +209,14 @@ export class Peer {
         secret: this.#options.secret,
         identity: this.#options.identity,
         ...options,
-        onPartial,
+        onPartial: share?.onPartial,
         outDir,
       });
     } catch (err) {
-      await this.#unsharePartial(partial, registered);
+      await share?.failed();
       throw err;
     }
-    if (this.#fileServer) {
-      const shared = await this.#reshare(done.path, file, partial, registered).catch(() => null);
-      if (!shared) await this.#unsharePartial(partial, registered);
-    }
+    await share?.done(done).catch(() => share.failed());
     return done;
   }
 
@@ -239,60 +226,6 @@ export class Peer {
     this.#closed = true;
     await this.#watcher?.close();
     await Promise.all([this.#index.close(), this.#fileServer?.close()]);
-  }
-
-  /** Registers files with the index now, when connected (errors only logged). */
-  async #register(files: SharedFile[]): Promise<void> {
-    if (!this.#index.connected) return;
-    await this.#index.client.register(files.map(toRecord)).catch((err) =>
-      this.#options.log?.(`Could not register ${files[0]?.name}: ${(err as Error).message}`)
-    );
-  }
-
-  /** Stops sharing a download that ended without a finished file to share. */
-  async #unsharePartial(partial: SharedFile | null, registered: Promise<void>): Promise<void> {
-    if (!partial) return;
-    this.#shares.removeDownloaded(partial.name);
-    await registered;
-    if (this.#index.connected) await this.#index.client.unregister([partial.name]).catch(() => {});
-  }
-
-  /**
-   * Shares a finished download (in the place of its partial share, if any).
-   * Returns the entry, or null when the file on disk is not the one searched for.
-   */
-  async #reshare(
-    path: string,
-    file: SearchResult,
-    partial: SharedFile | null,
-    registered: Promise<void>,
-  ): Promise<SharedFile | null> {
-    const info = await Deno.stat(path);
-    const hashes = await hashFileChunks(path); // from the page cache: cheap, and proves what is on disk
-    if (hashes.sha256 !== file.sha256) return null;
-    const fields = {
-      path,
-      type: fileType(path),
-      size: info.size,
-      mtime: Math.floor(info.mtime?.getTime() ?? 0),
-      sha256: hashes.sha256,
-      description: file.description,
-      chunkSize: hashes.chunkSize,
-      chunkRoot: chunkRoot(hashes.chunkHashes),
-      chunkHashes: hashes.chunkHashes,
-    };
-    // Shared under the name the file got on disk (`NAME (1)` when NAME was taken).
-    const baseName = basename(path);
-    let entry: SharedFile;
-    if (partial?.name === `downloads/${baseName}`) {
-      entry = this.#shares.replaceDownloaded(partial.name, fields);
-    } else {
-      await this.#unsharePartial(partial, registered);
-      entry = this.#shares.addDownloaded({ ...fields, baseName });
-    }
-    if (this.#index.connected) await this.#index.client.register([toRecord(entry)]);
-    this.#options.log?.(`Sharing ${entry.name} as a new source.`);
-    return entry;
   }
 
   async #rescan(): Promise<void> {

@@ -1,0 +1,99 @@
+/**
+ * A sharing peer's download, shared while it runs and afterwards: its
+ * verified chunks are served as `downloads/NAME` (marked partial on the
+ * index), and the finished file takes that place as a new source. A download
+ * that fails is unshared.
+ * @module
+ */
+import { basename } from "node:path";
+import { chunkRoot } from "../shared/chunks.ts";
+import { fileType } from "../shared/file_names.ts";
+import type { SearchResult } from "../shared/protocol.ts";
+import type { DownloadResult, PartialDownload } from "./downloader.ts";
+import type { SharedFile } from "./share_folder.ts";
+import type { ShareSet } from "./share_set.ts";
+
+/** What a shared download needs from its peer. */
+export interface ShareLink {
+  shares: ShareSet;
+  /** Registers files with the index when connected (errors only logged). */
+  register(files: SharedFile[]): Promise<void>;
+  /** Unregisters names when connected (errors ignored). */
+  unregister(names: string[]): Promise<void>;
+  log?: (line: string) => void;
+}
+
+/** One download of a sharing peer. */
+export class DownloadShare {
+  readonly #link: ShareLink;
+  readonly #file: SearchResult;
+  #partial: SharedFile | null = null;
+  #registered: Promise<void> = Promise.resolve();
+
+  constructor(link: ShareLink, file: SearchResult) {
+    this.#link = link;
+    this.#file = file;
+  }
+
+  /** Starts serving the download's verified chunks (DownloadOptions.onPartial). */
+  readonly onPartial = (src: PartialDownload): void => {
+    const file = this.#file;
+    this.#partial = this.#link.shares.addDownloaded({
+      baseName: src.name,
+      path: src.partPath,
+      type: fileType(src.name),
+      size: file.size,
+      mtime: Date.now(),
+      sha256: file.sha256,
+      description: file.description,
+      chunkSize: file.chunkSize,
+      chunkRoot: file.chunkRoot,
+      chunkHashes: src.chunkHashes,
+      part: src,
+    });
+    this.#registered = this.#link.register([this.#partial]);
+  };
+
+  /** The download failed: stop serving its chunks. */
+  async failed(): Promise<void> {
+    const partial = this.#partial;
+    this.#partial = null;
+    if (!partial) return;
+    this.#link.shares.removeDownloaded(partial.name);
+    await this.#registered;
+    await this.#link.unregister([partial.name]);
+  }
+
+  /**
+   * The download is done and verified: share the file under the name it got on
+   * disk (`NAME (1)` when NAME was taken), in the place of the partial share.
+   */
+  async done(result: DownloadResult): Promise<void> {
+    const { path, chunkHashes } = result;
+    if (!chunkHashes) return await this.failed();
+    const info = await Deno.lstat(path);
+    const fields = {
+      path,
+      type: fileType(path),
+      size: info.size,
+      mtime: Math.floor(info.mtime?.getTime() ?? 0),
+      sha256: this.#file.sha256,
+      description: this.#file.description,
+      chunkSize: this.#file.chunkSize,
+      chunkRoot: chunkRoot(chunkHashes),
+      chunkHashes,
+    };
+    const baseName = basename(path);
+    const shares = this.#link.shares;
+    let entry: SharedFile;
+    if (this.#partial?.name === `downloads/${baseName}`) {
+      entry = shares.replaceDownloaded(this.#partial.name, fields);
+      this.#partial = null;
+    } else {
+      await this.failed();
+      entry = shares.addDownloaded({ ...fields, baseName });
+    }
+    await this.#link.register([entry]);
+    this.#link.log?.(`Sharing ${entry.name} as a new source.`);
+  }
+}
