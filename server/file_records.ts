@@ -15,6 +15,15 @@ import { grown } from "./typed_arrays.ts";
 /** What one record may add to the vocabulary (words no other record has); see docs/protocol.md. */
 export const NEW_TOKEN_BUDGET: NewTokenBudget = { tokens: 32, chars: 256 };
 
+/**
+ * Characters of new vocabulary the records of one address may add together
+ * (about 30,000 words), and the vocabulary may hold in all: the gram index
+ * behind substring search costs some hundred bytes per character, and real
+ * shares reuse words (1,000,000 realistic file names need about 400,000).
+ */
+export const ADDRESS_VOCABULARY_CHARS = 256 * 1024;
+export const TOTAL_VOCABULARY_CHARS = 4 * 1024 * 1024;
+
 /** File records by id, and the maps and token index over them. */
 export class FileRecords {
   readonly tokens = new TokenIndex();
@@ -78,8 +87,17 @@ export class FileRecords {
     }
   }
 
-  /** Adds a record held by `peerId`; returns its id. */
-  add(peerId: number, r: FileRecord, sharedAt: number): number {
+  /**
+   * Adds a record held by `peerId`, whose words new to the index may take at
+   * most `vocabularyChars` characters; returns its id and the characters of
+   * new vocabulary it added.
+   */
+  add(
+    peerId: number,
+    r: FileRecord,
+    sharedAt: number,
+    vocabularyChars: number,
+  ): { id: number; newChars: number } {
     const id = this.#newId();
     this.#records[id] = r;
     this.#peerOf[id] = peerId;
@@ -89,9 +107,12 @@ export class FileRecords {
     this.#hasTwin[id] = typeof twins === "number" ? 0 : 1;
     if (idCount(twins) === 2) { for (const other of idsOf(twins)) this.#hasTwin[other] = 1; }
     addId(this.#byName, nameKey(fold(baseName(r.name))), id);
-    this.tokens.add(id, recordTokens(r), NEW_TOKEN_BUDGET);
+    const newChars = this.tokens.add(id, recordTokens(r), {
+      tokens: NEW_TOKEN_BUDGET.tokens,
+      chars: Math.max(0, Math.min(NEW_TOKEN_BUDGET.chars, vocabularyChars)),
+    });
     this.#count++;
-    return id;
+    return { id, newChars };
   }
 
   /**

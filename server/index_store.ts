@@ -8,7 +8,8 @@
  * @module
  */
 import type { FileRecord, Holder, SearchResult } from "../shared/protocol.ts";
-import { FileRecords } from "./file_records.ts";
+import { AddressBook } from "./address_book.ts";
+import { ADDRESS_VOCABULARY_CHARS, FileRecords, TOTAL_VOCABULARY_CHARS } from "./file_records.ts";
 import type { HotTermOptions } from "./hot_terms.ts";
 import { contentResults, type FileTable, holderOf } from "./results.ts";
 import { searchFiles, type SearchPage } from "./search.ts";
@@ -41,9 +42,8 @@ export class IndexStore {
   readonly #files = new FileRecords();
   readonly #planner: SearchPlanner;
   readonly #now: () => Date;
-  /** Files per address, counting those promised to a REGISTER under way. */
-  readonly #perAddress = new Map<string, number>();
-  #promised = 0;
+  /** Files and new vocabulary per address (files promised to REGISTERs under way count). */
+  readonly #addresses = new AddressBook();
   #sharingPeers = 0;
   #nextPeerId = 1;
   readonly #table: FileTable = {
@@ -76,12 +76,12 @@ export class IndexStore {
 
   /** File records, counting those promised to REGISTERs under way. */
   get filesAndPromised(): number {
-    return this.#files.count + this.#promised;
+    return this.#files.count + this.#addresses.promised;
   }
 
   /** File records from one address, counting those promised to REGISTERs under way. */
   filesFrom(address: string): number {
-    return this.#perAddress.get(address) ?? 0;
+    return this.#addresses.files(address);
   }
 
   /** Bytes held by the bitsets of frequent search terms (filled while searching). */
@@ -92,6 +92,11 @@ export class IndexStore {
   /** Number of distinct tokens in names and keywords. */
   get vocabularySize(): number {
     return this.#files.tokens.vocabularySize;
+  }
+
+  /** Characters of those tokens together (bounded per address and in all). */
+  get vocabularyChars(): number {
+    return this.#files.tokens.vocabularyChars;
   }
 
   /** Adds a peer and gives it the next peer ID (1, 2, 3 … never reused). */
@@ -153,7 +158,7 @@ export class IndexStore {
   register(peerId: number, records: FileRecord[]): Promise<{ count: number; total: number }> {
     const peer = this.#mustPeer(peerId);
     let promised = this.newNames(peer, records);
-    this.#promise(peer.address, promised);
+    this.#addresses.promise(peer.address, promised);
     const work = this.#serial(peer.id, async () => {
       const slice = new TimeSlice();
       const seen = new Set<string>();
@@ -185,12 +190,12 @@ export class IndexStore {
           this.#insert(peer, r, keepTime.get(r.name) ?? now);
           if (fresh.has(r.name) && promised > 0) {
             promised--;
-            this.#promise(peer.address, -1);
+            this.#addresses.promise(peer.address, -1);
           }
         }
       }
     });
-    return work.finally(() => this.#promise(peer.address, -promised))
+    return work.finally(() => this.#addresses.promise(peer.address, -promised))
       .then(() => ({ count: records.length, total: peer.files.size }));
   }
 
@@ -239,8 +244,14 @@ export class IndexStore {
   }
 
   #insert(peer: PeerEntry, r: FileRecord, sharedAt: number): void {
-    peer.files.set(r.name, this.#files.add(peer.id, r, sharedAt));
-    this.#countFrom(peer.address, 1);
+    const left = Math.min(
+      ADDRESS_VOCABULARY_CHARS - this.#addresses.vocabulary(peer.address),
+      TOTAL_VOCABULARY_CHARS - this.#files.tokens.vocabularyChars,
+    );
+    const { id, newChars } = this.#files.add(peer.id, r, sharedAt, left);
+    peer.files.set(r.name, id);
+    this.#addresses.brought(peer.address, newChars);
+    this.#addresses.count(peer.address, 1);
   }
 
   /**
@@ -257,7 +268,7 @@ export class IndexStore {
       const r = this.#files.detach(id, affected);
       if (!r) continue;
       if (peer.files.get(r.name) === id) peer.files.delete(r.name);
-      this.#countFrom(peer.address, -1);
+      this.#addresses.count(peer.address, -1);
       gone.push(id);
     }
     for (const token of affected) {
@@ -265,20 +276,6 @@ export class IndexStore {
       this.#files.compact(token);
     }
     this.#files.release(gone);
-  }
-
-  /** Counts `n` more (or fewer) files for `address`. */
-  #countFrom(address: string, n: number): void {
-    const now = this.filesFrom(address) + n;
-    if (now === 0) this.#perAddress.delete(address);
-    else this.#perAddress.set(address, now);
-  }
-
-  /** Counts `n` files (negative: gives them back) as promised to a REGISTER from `address`. */
-  #promise(address: string, n: number): void {
-    if (n === 0) return;
-    this.#promised += n;
-    this.#countFrom(address, n);
   }
 
   /** Runs `change` after the peer's earlier changes have finished. */

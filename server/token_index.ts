@@ -79,6 +79,7 @@ export class TokenIndex {
   readonly #files = new FileTokens();
   /** Bumped by every change to the postings, so cached counts know when they are stale. */
   #version = 0;
+  #vocabularyChars = 0;
   /** Per token id: bits of the terms of the search under way that it contains (0 otherwise). */
   #marks = new Uint32Array(1024);
 
@@ -93,11 +94,17 @@ export class TokenIndex {
     return id === undefined ? undefined : this.#postings[id];
   }
 
+  /** Characters of all the tokens in the vocabulary together. */
+  get vocabularyChars(): number {
+    return this.#vocabularyChars;
+  }
+
   /**
    * Indexes `file` under each of `tokens` (already deduplicated). With a
    * budget, tokens not yet in the vocabulary are added only while it lasts.
+   * Returns the characters of the tokens it added to the vocabulary.
    */
-  add(file: number, tokens: readonly string[], budget?: NewTokenBudget): void {
+  add(file: number, tokens: readonly string[], budget?: NewTokenBudget): number {
     this.#version++;
     const ids: number[] = [];
     let newTokens = 0;
@@ -118,6 +125,7 @@ export class TokenIndex {
       ids.push(id);
     }
     this.#files.set(file, ids);
+    return newChars;
   }
 
   /**
@@ -239,6 +247,7 @@ export class TokenIndex {
     this.#ids.set(token, id);
     this.#postings[id] = p;
     this.#names[id] = token;
+    this.#vocabularyChars += token.length;
     this.#grams.add(token, id);
     // A new token joins the cached answers of every cached term it contains.
     for (const sub of this.#cachedSubstrings(token)) {
@@ -251,6 +260,7 @@ export class TokenIndex {
 
   #dropToken(id: number): void {
     const token = this.#names[id]!;
+    this.#vocabularyChars -= token.length;
     this.#ids.delete(token);
     this.#names[id] = undefined;
     this.#postings[id] = undefined;

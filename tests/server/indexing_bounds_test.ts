@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { IndexStore } from "../../server/index_store.ts";
-import { NEW_TOKEN_BUDGET } from "../../server/file_records.ts";
+import { ADDRESS_VOCABULARY_CHARS, NEW_TOKEN_BUDGET } from "../../server/file_records.ts";
 import {
   fold,
   MAX_INDEXED_CHARS,
@@ -107,4 +107,29 @@ Deno.test("a peer that leaves in the middle of its REGISTER leaves nothing behin
   await store.register(again.id, worstCaseRecords(50, 4));
   assert.equal(store.fileCount, 51);
   assert.equal(store.list(100).results.length, 51);
+});
+
+Deno.test("one address brings at most 256 KiB of new words; another address still can; leaving gives the budget back", async () => {
+  const store = new IndexStore();
+  const greedy = store.addPeer({ host: "10.0.0.66", port: 1, address: "10.0.0.66" });
+  // 1,200 records of 8 unique 30-character words each: 288,000 characters, more than the budget.
+  const garbage = Array.from({ length: 1_200 }, (_, i) =>
+    record(`g${i}.bin`, {
+      description: Array.from({ length: 8 }, (_, k) => `${i}z${k}`.padEnd(30, "q")).join(" "),
+    }));
+  await store.register(greedy.id, garbage);
+  assert.equal(store.fileCount, 1_200, "every record is kept; only its new words may go unindexed");
+  assert.ok(
+    store.vocabularyChars <= ADDRESS_VOCABULARY_CHARS + 64,
+    `vocabulary ${store.vocabularyChars} characters`,
+  );
+  assert.equal(store.search("1199z7", 10).results.length, 0, "past the budget");
+  const other = store.addPeer({ host: "10.0.0.7", port: 2, address: "10.0.0.7" });
+  await store.register(other.id, [record("honest.txt", { description: "marimba xylophone" })]);
+  assert.equal(store.search("xylophone", 10).results.length, 1, "another address still adds words");
+  await store.removePeer(greedy.id);
+  assert.ok(store.vocabularyChars < 100, "the greedy address's words left with it");
+  const back = store.addPeer({ host: "10.0.0.66", port: 3, address: "10.0.0.66" });
+  await store.register(back.id, [record("again.txt", { description: "zanzibar" })]);
+  assert.equal(store.search("zanzibar", 10).results.length, 1, "its budget is whole again");
 });
