@@ -6,7 +6,6 @@
  * @module
  */
 import { join } from "node:path";
-import { dialTls } from "../net/dial.ts";
 import { loadIdentity, type TlsIdentity } from "../net/tls_identity.ts";
 import { downloadFile } from "../peer/downloader.ts";
 import { IndexClient } from "../peer/index_client.ts";
@@ -14,23 +13,9 @@ import { startIndexServer } from "../server/index_server.ts";
 import type { SearchResult } from "../shared/protocol.ts";
 import { cpuSeconds, denoChild, sync, warmPageCache, writeRandomFile } from "./machine.ts";
 import { type Figure, figure, median } from "./stats.ts";
-import { hashSecondsPerGB, type TransferSize } from "./transfer.ts";
+import { hashSecondsPerGB, rawReceive, type TransferSize } from "./transfer.ts";
 
 const SECRET = "bench-private-network";
-
-async function rawTlsReceive(port: number, cert: Uint8Array, path: string): Promise<number> {
-  const t0 = performance.now();
-  const conn = await dialTls("127.0.0.1", port, cert, 10_000);
-  using out = await Deno.open(path, { write: true, create: true, truncate: true });
-  const buf = new Uint8Array(1 << 20);
-  for (;;) {
-    const n = await conn.read(buf);
-    if (n === null) break;
-    for (let off = 0; off < n;) off += await out.write(buf.subarray(off, n));
-  }
-  conn.close();
-  return (performance.now() - t0) / 1000;
-}
 
 async function locate(port: number, identity: TlsIdentity): Promise<SearchResult> {
   const client = await IndexClient.connect({ host: "127.0.0.1", port }, {
@@ -74,7 +59,7 @@ export async function tlsSingleSource(size: TransferSize, work: string): Promise
     env,
   });
   const rawId = join(dir, "raw-identity.pem");
-  const raw = denoChild("bench/raw_tls_sender.ts", [file, rawId]);
+  const raw = denoChild("bench/raw_sender.ts", [file, rawId]);
   const out = join(dir, "out");
   const t = { raw: [] as number[], ours: [] as number[] };
   const cpu = { raw: [] as number[], ours: [] as number[], hash: [] as number[] };
@@ -90,7 +75,7 @@ export async function tlsSingleSource(size: TransferSize, work: string): Promise
       await warmPageCache(out, size.transferBytes + (size.transferBytes >> 2));
     };
     const cpuOf = async (pid: number) => await cpuSeconds("self") + await cpuSeconds(pid);
-    const rawRun = () => rawTlsReceive(rawPort, rawCert, join(out, "raw.bin"));
+    const rawRun = () => rawReceive(rawPort, join(out, "raw.bin"), rawCert);
     const ourRun = async () => {
       const t0 = performance.now();
       await downloadFile(hit, { outDir: out, secret: SECRET, identity: me });

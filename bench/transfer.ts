@@ -3,6 +3,7 @@
  * multi-source aggregate against one rate-limited holder.
  * @module
  */
+import { dialTls } from "../net/dial.ts";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { downloadFile } from "../peer/downloader.ts";
@@ -28,9 +29,16 @@ export interface TransferSize {
   runs: number;
 }
 
-async function rawReceive(port: number, path: string): Promise<number> {
+/**
+ * The baseline receiver: reads raw bytes from bench/raw_sender.ts into a
+ * 1 MiB buffer and writes them to `path`; over TLS pinned to `cert` when
+ * given. Returns the seconds it took.
+ */
+export async function rawReceive(port: number, path: string, cert?: Uint8Array): Promise<number> {
   const t0 = performance.now();
-  const conn = await Deno.connect({ hostname: "127.0.0.1", port });
+  const conn = cert
+    ? await dialTls("127.0.0.1", port, cert, 10_000)
+    : await Deno.connect({ hostname: "127.0.0.1", port });
   using out = await Deno.open(path, { write: true, create: true, truncate: true });
   const buf = new Uint8Array(1 << 20);
   for (;;) {

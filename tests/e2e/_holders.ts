@@ -7,7 +7,7 @@ import { type FileServerOptions, startFileServer } from "../../peer/file_server.
 import { scanShare, type SharedFile } from "../../peer/share_folder.ts";
 import { MessageConnection } from "../../shared/connection.ts";
 import { acceptHello } from "../../shared/handshake.ts";
-import type { Holder, SearchResult } from "../../shared/protocol.ts";
+import type { Holder, Message, SearchResult } from "../../shared/protocol.ts";
 import { type TempDir, tempDir } from "../_helpers.ts";
 
 /** A real file server sharing one file, and its holder record. */
@@ -52,6 +52,19 @@ export function holderAt(id: number, port: number, name: string, rttMs?: number)
     sharedAt: "2026-11-30T12:00:00.000Z",
     name,
     ...(rttMs === undefined ? {} : { rttMs }),
+  };
+}
+
+/** The CHUNK_LIST a holder of `file` sends (with `have`: a holder still downloading). */
+export function chunkListOf(file: SharedFile, have?: string): Message {
+  return {
+    type: "CHUNK_LIST",
+    status: "ok",
+    sha256: file.sha256,
+    size: file.size,
+    chunkSize: file.chunkSize,
+    hashes: file.chunkHashes,
+    ...(have === undefined ? {} : { have }),
   };
 }
 

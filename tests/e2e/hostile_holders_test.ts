@@ -8,7 +8,7 @@ import { MessageConnection } from "../../shared/connection.ts";
 import { withDeadline } from "../../shared/deadline.ts";
 import { sayHello } from "../../shared/handshake.ts";
 import { randomBytes, tempDir } from "../_helpers.ts";
-import { fakeHolder, holderAt, realHolder, resultOf } from "./_holders.ts";
+import { chunkListOf, fakeHolder, holderAt, realHolder, resultOf } from "./_holders.ts";
 
 const MiB = 1024 * 1024;
 
@@ -48,14 +48,7 @@ Deno.test("a holder that always answers BUSY is asked a handful of times, not th
     for (;;) {
       const req = await conn.expect(["DOWNLOAD", "CHUNKS"], 60_000);
       if (req.type === "CHUNKS") {
-        await conn.send({
-          type: "CHUNK_LIST",
-          status: "ok",
-          sha256: good.file.sha256,
-          size: good.file.size,
-          chunkSize: good.file.chunkSize,
-          hashes: good.file.chunkHashes,
-        });
+        await conn.send(chunkListOf(good.file));
         continue;
       }
       counter.downloads++;
@@ -102,15 +95,7 @@ Deno.test("a holder still downloading that has nothing, as the only source: get 
   await using empty = fakeHolder(async (conn) => {
     for (;;) {
       await conn.expect(["CHUNKS"], 60_000);
-      await conn.send({
-        type: "CHUNK_LIST",
-        status: "ok",
-        sha256: real.file.sha256,
-        size: real.file.size,
-        chunkSize: real.file.chunkSize,
-        hashes: real.file.chunkHashes,
-        have: "",
-      });
+      await conn.send(chunkListOf(real.file, ""));
     }
   });
   await using out = await tempDir();
@@ -132,14 +117,7 @@ Deno.test("a hung holder does not hold back a download the other holders finishe
     for (;;) {
       const req = await conn.expect(["DOWNLOAD", "CHUNKS"], 120_000);
       if (req.type === "CHUNKS") {
-        await conn.send({
-          type: "CHUNK_LIST",
-          status: "ok",
-          sha256: good.file.sha256,
-          size: good.file.size,
-          chunkSize: good.file.chunkSize,
-          hashes: good.file.chunkHashes,
-        });
+        await conn.send(chunkListOf(good.file));
       } // a DOWNLOAD is never answered
     }
   });

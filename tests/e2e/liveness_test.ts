@@ -60,20 +60,27 @@ Deno.test("a silent peer is dropped after missing 3 heartbeats, with reason time
   }
 });
 
+/** A server subprocess beating every second, and a share subprocess of `dir` on it. */
+async function serverAndSharer(dir: string) {
+  const server = new Proc(["server", "--host", "127.0.0.1", "--port", "0", "--heartbeat", "1"]);
+  const port = (await server.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1];
+  const sharer = new Proc(["share", dir, "--server", `127.0.0.1:${port}`]);
+  await sharer.waitFor(/Peer 1: sharing 1 file/);
+  return {
+    server,
+    sharer,
+    port,
+    async [Symbol.asyncDispose]() {
+      await sharer[Symbol.asyncDispose]();
+      await server[Symbol.asyncDispose]();
+    },
+  };
+}
+
 Deno.test("a share process killed with SIGKILL leaves search results within 3 heartbeats", async () => {
   await using share = await tempDir({ "victim.txt": "bye bye" });
-  await using server = new Proc([
-    "server",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--heartbeat",
-    "1",
-  ]);
-  const port = (await server.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1];
-  await using sharer = new Proc(["share", share.path, "--server", `127.0.0.1:${port}`]);
-  await sharer.waitFor(/Peer 1: sharing 1 file/);
+  await using net = await serverAndSharer(share.path);
+  const { server, sharer, port } = net;
   assert.equal((await runMain(["search", "victim", "--server", `127.0.0.1:${port}`])).code, 0);
   sharer.kill("SIGKILL");
   await server.waitFor(/peer 1 at .* left \((closed|timeout)\); 0 peers/);
@@ -83,18 +90,8 @@ Deno.test("a share process killed with SIGKILL leaves search results within 3 he
 
 Deno.test("a frozen share process (SIGSTOP) is dropped for missed heartbeats and rejoins when it wakes", async () => {
   await using share = await tempDir({ "sleepy.txt": "zzz" });
-  await using server = new Proc([
-    "server",
-    "--host",
-    "127.0.0.1",
-    "--port",
-    "0",
-    "--heartbeat",
-    "1",
-  ]);
-  const port = (await server.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1];
-  await using sharer = new Proc(["share", share.path, "--server", `127.0.0.1:${port}`]);
-  await sharer.waitFor(/Peer 1: sharing 1 file/);
+  await using net = await serverAndSharer(share.path);
+  const { server, sharer, port } = net;
   sharer.kill("SIGSTOP"); // its socket stays open: only the heartbeats can tell
   try {
     await server.waitFor(/peer 1 at .* left \(timeout\); 0 peers/);
