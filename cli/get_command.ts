@@ -46,8 +46,10 @@ export function chooseTarget(results: SearchResult[], target: string, peerId?: n
     .filter((r) => r.peers.length > 0);
   const exact = usable.filter((r) => named(r.name) || r.peers.some((p) => named(p.name)));
   const candidates = exact.length > 0 ? exact : usable;
-  if (candidates.length !== 1) return { candidates };
-  const [file] = candidates;
+  // Variants of one content hash (holders disagreeing on its size or chunk root) are one file:
+  // the most held is tried first, the others after it (Peer.download).
+  if (new Set(candidates.map((r) => r.sha256)).size !== 1) return { candidates };
+  const file = candidates.reduce((a, b) => b.peers.length > a.peers.length ? b : a);
   // The name as typed when a holder (or the result) has it so, else a holder's spelling of it.
   const names = [...file.peers.map((p) => p.name), file.name];
   const saveAs = exact.length > 0

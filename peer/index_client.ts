@@ -164,10 +164,18 @@ export class IndexClient {
     return page(await this.#request(msg, ["FOUND", "NOT_FOUND"]));
   }
 
-  /** All current holders of one content hash, or null. */
+  /** All current holders of one content hash (its most held variant), or null. */
   async locate(sha256: string): Promise<SearchResult | null> {
+    return (await this.variants(sha256))[0] ?? null;
+  }
+
+  /**
+   * Every variant of one content hash (holders that disagree on its size or
+   * chunk root are told apart), most holders first.
+   */
+  async variants(sha256: string): Promise<SearchResult[]> {
     const reply = await this.#request({ type: "LOCATE", sha256 }, ["FOUND", "NOT_FOUND"]);
-    return reply.type === "FOUND" ? reply.results[0] ?? null : null;
+    return reply.type === "FOUND" ? reply.results.filter((r) => r.sha256 === sha256) : [];
   }
 
   /** Files on the network. */

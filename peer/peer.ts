@@ -8,7 +8,7 @@ import { resolve } from "node:path";
 import { safeFileName } from "../shared/file_names.ts";
 import type { SearchResult } from "../shared/protocol.ts";
 import { plural } from "../shared/text.ts";
-import { SwapmeetError } from "../shared/errors.ts";
+import { LocalWriteError, SwapmeetError } from "../shared/errors.ts";
 import { downloadFile, type DownloadOptions, type DownloadResult } from "./downloader.ts";
 import { DownloadShare, type ShareLink } from "./download_share.ts";
 import { type FileServer, startFileServer, type UploadTransform } from "./file_server.ts";
@@ -201,10 +201,37 @@ export class Peer {
       if (existing) return { path: existing.path, bytes: 0, sources: 0, resumedBytes: 0, existing };
     }
     if (others.length === 0) throw new SwapmeetError(`Nobody but you holds ${file.name}`);
+    try {
+      return await this.#fetch({ ...file, peers: others }, options, outDir);
+    } catch (err) {
+      // Holders that registered the same bytes with another size or chunk root are another
+      // variant: when this one fails, the others are tried, most held first.
+      if (err instanceof LocalWriteError || !this.connected) throw err;
+      const tried = (v: SearchResult) => v.size === file.size && v.chunkRoot === file.chunkRoot;
+      const variants = await this.#index.client.variants(file.sha256).catch(() => []);
+      for (const v of variants.filter((v) => !tried(v))) {
+        const holders = v.peers.filter((p) => p.id !== self);
+        if (holders.length === 0) continue;
+        try {
+          return await this.#fetch({ ...v, peers: holders }, options, outDir);
+        } catch (next) {
+          if (next instanceof LocalWriteError) throw next;
+        }
+      }
+      throw err;
+    }
+  }
+
+  /** Downloads one variant, shared while it runs and afterwards when this peer shares. */
+  async #fetch(
+    file: SearchResult,
+    options: PeerDownloadOptions,
+    outDir: string,
+  ): Promise<PeerDownload> {
     const share = this.#fileServer ? new DownloadShare(this.#shareLink, file) : null;
     let done: DownloadResult;
     try {
-      done = await downloadFile({ ...file, peers: others }, {
+      done = await downloadFile(file, {
         timeoutMs: this.#options.timeoutMs,
         secret: this.#options.secret,
         identity: this.#options.identity,

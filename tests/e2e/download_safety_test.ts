@@ -8,11 +8,13 @@ import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { downloadFile } from "../../peer/downloader.ts";
 import { Peer } from "../../peer/peer.ts";
+import { scanShare } from "../../peer/share_folder.ts";
 import { chunkRoot } from "../../shared/chunks.ts";
 import { MessageConnection } from "../../shared/connection.ts";
 import { errorMessage } from "../../shared/errors.ts";
 import { sayHello } from "../../shared/handshake.ts";
-import { corruptFirstChunk, randomBytes, tempDir, testServer } from "../_helpers.ts";
+import { corruptFirstChunk, randomBytes, runMain, tempDir, testServer } from "../_helpers.ts";
+import { IndexClient } from "../../peer/index_client.ts";
 import { fakeHolder, holderAt, realHolder, resultOf } from "./_holders.ts";
 
 const MiB = 1024 * 1024;
@@ -151,5 +153,34 @@ Deno.test("a download shared while it runs never offers a chunk before its hash 
   } finally {
     conn.close();
     await peer.close();
+  }
+});
+
+Deno.test("registrants of a bogus chunk root cannot stop get: the honest variant is tried next", async () => {
+  const content = randomBytes(3 * MiB, 116);
+  await using share = await tempDir({ "syllabus.pdf": content });
+  await using out = await tempDir();
+  await using net = testServer();
+  const [real] = (await scanShare(share.path)).files;
+  // First, two registrants with no file server claim the same bytes under another chunk root.
+  const liars = await Promise.all([1, 2].map(() => IndexClient.connect(net.address, { port: 9 })));
+  const { path: _p, chunkHashes: _h, part: _part, ...record } = real;
+  for (const liar of liars) await liar.register([{ ...record, chunkRoot: "0".repeat(64) }]);
+  const honest = await Peer.start({
+    server: net.address,
+    shareDir: share.path,
+    hostname: "127.0.0.1",
+  });
+  try {
+    const server = `127.0.0.1:${net.port}`;
+    for (const target of ["syllabus.pdf", real.sha256]) {
+      await Deno.remove(join(out.path, "syllabus.pdf")).catch(() => {});
+      const r = await runMain(["get", target, "--server", server, "--out", out.path]);
+      assert.equal(r.code, 0, `get ${target}: ${r.stderr}`);
+      assert.deepEqual(await Deno.readFile(join(out.path, "syllabus.pdf")), content);
+    }
+  } finally {
+    for (const liar of liars) await liar.bye();
+    await honest.close();
   }
 });
