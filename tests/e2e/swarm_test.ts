@@ -78,7 +78,8 @@ Deno.test("a holder serving corrupted bytes is detected and dropped; the file is
       bytes[0] ^= 0xff;
     },
   });
-  const [honest] = await sharers(net.port, [good.path]);
+  // The honest one is slow enough that the dishonest one surely sends chunks before the end.
+  const [honest] = await sharers(net.port, [good.path], ["--max-upload-rate", "3M"]);
   try {
     const r = await runMain([
       "get",
