@@ -71,7 +71,8 @@ if (import.meta.main) {
     Deno.exit(await main(Deno.args));
   } catch (err) {
     const message = err instanceof Error ? err.message : String(err);
-    screen.say(`error: ${terminalSafe(message)}`, "err");
+    // Each line made safe on its own: a listing in an error keeps its line breaks.
+    screen.say(`error: ${message.split("\n").map((line) => terminalSafe(line)).join("\n")}`, "err");
     Deno.exit(err instanceof UsageError ? 2 : 1);
   }
 }

@@ -6,6 +6,7 @@
  */
 import { basename } from "node:path";
 import type { Peer, PeerDownload } from "../peer/peer.ts";
+import { SwapmeetError } from "../shared/errors.ts";
 import { safeFileName } from "../shared/file_names.ts";
 import type { SearchResult } from "../shared/protocol.ts";
 import { humanBytes, plural, terminalSafe } from "../shared/text.ts";
@@ -18,6 +19,8 @@ export interface DownloadChoice {
   peerId?: number;
   /** Download even when the content is already here. */
   again?: boolean;
+  /** Stops the download (Ctrl-C in the menu). */
+  signal?: AbortSignal;
 }
 
 /** Where notes go, and whether to show progress at all. */
@@ -45,6 +48,11 @@ export async function showDownload(
       onProgress: (p) => progress.update(p.received, p.sources),
       onNote: view.quiet ? undefined : (line) => screen.notice(line, view.stream),
     });
+  } catch (err) {
+    if (!choice.signal?.aborted) throw err;
+    throw new SwapmeetError(
+      `Stopped ${label}. What was verified is kept: download it again to go on from there.`,
+    );
   } finally {
     progress.done();
   }

@@ -176,8 +176,8 @@ export async function peerSettings(
     }
   }
   const slots = values["upload-slots"];
-  return {
-    ...await networkSettings(values),
+  // Every flag is checked before the index server is looked for (up to 2 s on the LAN).
+  const local = {
     port: values.port === undefined ? 0 : parsePort(values.port, "--port"),
     advertise: values.advertise,
     name: values.name,
@@ -185,6 +185,7 @@ export async function peerSettings(
     uploadSlots: slots === undefined ? undefined : parseCount(slots, "--upload-slots"),
     outDir: values.out ?? "downloads",
   };
+  return { ...local, ...await networkSettings(values) };
 }
 
 /** The index server's listening port from `--port` (default 1234). */

@@ -5,6 +5,7 @@
  */
 import { resolve } from "node:path";
 import { lockOutDir } from "../peer/out_dir_lock.ts";
+import { openShareFolder } from "../peer/share_folder.ts";
 import { Peer, type PeerOptions } from "../peer/peer.ts";
 import { SwapmeetError } from "../shared/errors.ts";
 import { plural } from "../shared/text.ts";
@@ -50,10 +51,9 @@ export async function peerCommand(args: string[]): Promise<number> {
   const parsed = parseCommand(PEER, args);
   if (!parsed) return 0;
   noPositionals(PEER, parsed.positionals);
-  const settings = {
-    ...await peerSettings(parsed.values),
-    shareDir: parsed.values.share ?? "testing_files",
-  };
+  const shareDir = parsed.values.share ?? "testing_files";
+  await openShareFolder(shareDir); // a missing folder is said before the LAN is searched
+  const settings = { ...await peerSettings(parsed.values), shareDir };
   const lock = await lockOutDir(settings.outDir);
   if (!lock) {
     throw new SwapmeetError(

@@ -12,6 +12,7 @@ import { alreadyHereLine, savedLine, showDownload } from "./download_view.ts";
 import { formatHolders, formatResults, formatResultsWithHolders } from "./format.ts";
 import { askWithDefault, type LineSource } from "./line_reader.ts";
 import * as screen from "./screen.ts";
+import { interruptible } from "./shutdown.ts";
 
 const MENU = [
   "",
@@ -113,12 +114,17 @@ async function downloadChosen(peer: Peer, file: SearchResult, lines: LineSource)
       );
     }
   }
-  let done = await showDownload(peer, file, { saveAs, peerId }, { stream: "out" });
+  // Ctrl-C during the download stops it (what is verified is kept) and comes back here.
+  const fetch = (again: boolean) =>
+    interruptible((signal) =>
+      showDownload(peer, file, { saveAs, peerId, again, signal }, { stream: "out" })
+    );
+  let done = await fetch(false);
   if (done.existing) {
     screen.say(alreadyHereLine(done));
     const again = await askWithDefault(lines, "Download another copy anyway? (y/n)", "n");
     if (!/^y/i.test(again)) return;
-    done = await showDownload(peer, file, { saveAs, peerId, again: true }, { stream: "out" });
+    done = await fetch(true);
   }
   screen.say(savedLine(done));
 }

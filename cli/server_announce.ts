@@ -77,8 +77,7 @@ export function startAnnouncer(
   };
   if (settings.network) txt.net = settings.network;
   // bonjour-service turns dots into hyphens; say the name it announces.
-  const name = (settings.name ?? (Deno.hostname().split(".")[0] || "Swapmeet index"))
-    .replaceAll(".", "-");
+  const name = (settings.name ?? defaultName()).replaceAll(".", "-");
   const started = import("../net/mdns.ts")
     .then(({ announce }) => announce({ name, port, txt }))
     .then((a) => {
@@ -94,4 +93,13 @@ export function startAnnouncer(
       await a?.withdraw();
     },
   };
+}
+
+/** This machine's name, or "Swapmeet index" when it cannot be read (no --allow-sys). */
+function defaultName(): string {
+  try {
+    return Deno.hostname().split(".")[0] || "Swapmeet index";
+  } catch {
+    return "Swapmeet index";
+  }
 }

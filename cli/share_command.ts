@@ -2,6 +2,7 @@
  * `swapmeet share DIR`: shares a folder until Ctrl-C or SIGTERM.
  * @module
  */
+import { openShareFolder } from "../peer/share_folder.ts";
 import { resolve } from "node:path";
 import { Peer } from "../peer/peer.ts";
 import { plural } from "../shared/text.ts";
@@ -20,6 +21,7 @@ export const SHARE: CommandSpec = {
 serves its files to other peers until Ctrl-C or SIGTERM.`,
   flags: [
     "server",
+    "network",
     "secret-file",
     "secret",
     "port",
@@ -42,6 +44,7 @@ export async function shareCommand(args: string[]): Promise<number> {
   if (positionals.length !== 1) {
     throw new UsageError("share needs exactly one folder (see: swapmeet share --help)");
   }
+  await openShareFolder(positionals[0]); // a missing folder is said before the LAN is searched
   const { outDir: _, ...settings } = await peerSettings(values);
   const peer = await Peer.start({
     ...settings,

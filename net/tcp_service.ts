@@ -50,7 +50,7 @@ export interface TcpService {
  */
 export function serveTcp(
   options: TcpServiceOptions,
-  handle: (conn: MessageConnection, host: string) => Promise<unknown>,
+  handle: (conn: MessageConnection, host: string, local: string) => Promise<unknown>,
 ): TcpService {
   const listener: Deno.Listener = options.tls
     ? Deno.listenTls({ hostname: options.hostname, port: options.port, ...options.tls })
@@ -103,7 +103,8 @@ export function serveTcp(
         } catch { /* the socket is already gone */ }
       }
       perAddress.set(host, fromHost + 1);
-      const done = handle(mc, host).catch(() => {}).finally(() => {
+      const local = (conn.localAddr as Deno.NetAddr).hostname;
+      const done = handle(mc, host, local).catch(() => {}).finally(() => {
         handlers.delete(mc);
         const n = (perAddress.get(host) ?? 1) - 1;
         if (n === 0) perAddress.delete(host);

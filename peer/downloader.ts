@@ -52,6 +52,8 @@ export interface DownloadOptions {
   stallMs?: number;
   /** Scheduler tuning (tests shorten back-offs). */
   scheduler?: SchedulerOptions;
+  /** Stops the download (what is verified is kept for a later resume). */
+  signal?: AbortSignal;
   onProgress?: (p: DownloadProgress) => void;
   /** One-line notes: resuming, a holder dropped. */
   onNote?: (line: string) => void;
@@ -160,6 +162,7 @@ export async function downloadFile(
         verifyEach: holders.length > 1 || options.onPartial !== undefined,
         stallMs: options.stallMs,
         scheduler: options.scheduler,
+        signal: options.signal,
         onChunk: progress,
         onDrop: (h, reason) => note(`Dropped peer ${h.id}: ${reason}`),
       });
@@ -203,8 +206,9 @@ export async function downloadFile(
     const path = await placeFile(part.partPath, outDir, name);
     return { path, bytes: file.size, sources: used.size, resumedBytes, chunkHashes: part.hashes! };
   } catch (err) {
-    await part.close(discard ? "discard" : "keep");
-    const keep = discard ? "" : " (the .part file is kept)";
+    const kept = !discard && part.presentCount > 0;
+    await part.close(kept ? "keep" : "discard");
+    const keep = kept ? " (the .part file is kept: the same download resumes from it)" : "";
     if (err instanceof LocalWriteError) {
       throw new LocalWriteError(`Download of ${name} stopped: ${err.message}${keep}`);
     }

@@ -56,7 +56,7 @@ export interface FindOptions {
  * ```
  */
 export async function findServers(options: FindOptions = {}): Promise<DiscoveredServer[]> {
-  const networks = (options.networks ?? (() => localNetworks(Deno.networkInterfaces())))();
+  const networks = (options.networks ?? (() => localNetworks(interfaces())))();
   const found = new ServerCollector(networks);
   const stop = new AbortController();
   let heard: () => void = () => {};
@@ -113,4 +113,13 @@ export function lanServerSource(
     known = before ? [...now, before] : now;
     return reconnectOrder(now, last && { address: last, name: before?.name }, options.network);
   };
+}
+
+/** This machine's network interfaces; none when they cannot be read (no --allow-sys). */
+function interfaces(): Deno.NetworkInterfaceInfo[] {
+  try {
+    return Deno.networkInterfaces();
+  } catch {
+    return [];
+  }
 }

@@ -206,7 +206,7 @@ export class Peer {
     } catch (err) {
       // Holders that registered the same bytes with another size or chunk root are another
       // variant: when this one fails, the others are tried, most held first.
-      if (err instanceof LocalWriteError || !this.connected) throw err;
+      if (err instanceof LocalWriteError || !this.connected || options.signal?.aborted) throw err;
       const tried = (v: SearchResult) => v.size === file.size && v.chunkRoot === file.chunkRoot;
       const variants = await this.#index.client.variants(file.sha256).catch(() => []);
       for (const v of variants.filter((v) => !tried(v))) {

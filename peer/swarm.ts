@@ -38,6 +38,8 @@ export interface SwarmOptions {
   onChunk?: (sources: number) => void;
   /** Called when a holder is dropped, with the reason. */
   onDrop?: (holder: Holder, reason: string) => void;
+  /** Stops the fetch: it rejects with "stopped". */
+  signal?: AbortSignal;
 }
 
 /** What a fetch did. */
@@ -99,6 +101,9 @@ export async function fetchChunks(
     finish(new SwapmeetError(`No holder sent anything for ${seconds(stallMs)}${why}`));
   };
   let stallTimer = setTimeout(checkStall, stallMs);
+  const stop = () => finish(new SwapmeetError("stopped"));
+  if (options.signal?.aborted) stop();
+  options.signal?.addEventListener("abort", stop, { once: true });
 
   const ctx: WorkerContext = {
     sha256,
@@ -142,6 +147,7 @@ export async function fetchChunks(
   Promise.all(workers).then(() => ended());
   await end;
   clearTimeout(stallTimer);
+  options.signal?.removeEventListener("abort", stop);
   abort.abort();
   await Promise.all(workers); // quick: their connections are closed
   if (failure) throw failure;

@@ -10,7 +10,7 @@
 import { dial, dialTls } from "../net/dial.ts";
 import { MessageConnection } from "../shared/connection.ts";
 import { newNonce } from "../shared/handshake.ts";
-import { PROTOCOL_VERSION } from "../shared/protocol.ts";
+import { type Holder, type Message, PROTOCOL_VERSION } from "../shared/protocol.ts";
 
 /**
  * Resolves, with the address it reached, when a Swapmeet file server answers
@@ -69,6 +69,30 @@ export function unusableHost(host: string, seen: string): string | null {
 }
 
 type AddressKind = "unspecified" | "multicast" | "broadcast" | "loopback" | "other";
+
+/** Whether `host` is a loopback address (127.0.0.0/8, ::1, localhost, in any spelling). */
+export function isLoopback(host: string): boolean {
+  return addressKind(host) === "loopback";
+}
+
+/**
+ * A reply as a requester on another machine must see it: holders on the
+ * server's own machine (registered from a loopback address) are given the
+ * address `serverHost` that requester reached the server at.
+ */
+export function reachableFrom(reply: Message, serverHost: string): Message {
+  if (reply.type !== "FOUND") return reply;
+  const local = (h: Holder) => isLoopback(h.host);
+  if (!reply.results.some((r) => r.peers.some(local))) return reply;
+  return {
+    ...reply,
+    results: reply.results.map((r) =>
+      r.peers.some(local)
+        ? { ...r, peers: r.peers.map((h) => local(h) ? { ...h, host: serverHost } : h) }
+        : r
+    ),
+  };
+}
 
 /**
  * What kind of address `host` is. The URL parser reads it as a browser (and

@@ -86,8 +86,8 @@ export function startIndexServer(options: IndexServerOptions = {}): IndexServer 
     keepAlive: true,
     fullMessage: `The server is full (${ctx.limits.maxConnections} connections)`,
     tls: secret ? options.identity : undefined,
-  }, async (conn, host) => {
-    const session = new Session(conn, host, ctx);
+  }, async (conn, host, local) => {
+    const session = new Session(conn, host, ctx, local);
     const slot = slots[nextSlot++ % HEARTBEAT_SLOTS];
     sessions.add(session);
     slot.add(session);

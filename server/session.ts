@@ -10,7 +10,7 @@ import { withDeadline } from "../shared/deadline.ts";
 import { acceptHello } from "../shared/handshake.ts";
 import { plural } from "../shared/text.ts";
 import type { HostCheck } from "./host_check.ts";
-import { unusableHost } from "./host_check.ts";
+import { isLoopback, reachableFrom, unusableHost } from "./host_check.ts";
 import type { IndexStore, PeerEntry } from "./index_store.ts";
 import { fitReply, onRequest, type SessionLimits } from "./requests.ts";
 
@@ -45,6 +45,8 @@ export class Session {
   readonly #conn: MessageConnection;
   readonly #remoteHost: string;
   readonly #ctx: SessionContext;
+  /** For a requester on another machine: the server's address it used (see the constructor). */
+  readonly #serverHost: string | null;
   #peer: PeerEntry | null = null;
   #reason: LeaveReason = "closed";
   #lastHeard = Date.now();
@@ -53,10 +55,24 @@ export class Session {
   /** Made once: a failed PING write closes the connection. */
   readonly #closeConn = () => this.#conn.close();
 
-  constructor(conn: MessageConnection, remoteHost: string, ctx: SessionContext) {
+  /**
+   * `localHost` is the address this connection reached the server at: a
+   * requester on another machine is told it for holders on the server's own
+   * machine (registered with a loopback address, which would mean the
+   * requester's own machine).
+   */
+  constructor(
+    conn: MessageConnection,
+    remoteHost: string,
+    ctx: SessionContext,
+    localHost?: string,
+  ) {
     this.#conn = conn;
     this.#remoteHost = remoteHost;
     this.#ctx = ctx;
+    this.#serverHost = localHost && !isLoopback(remoteHost) && !isLoopback(localHost)
+      ? localHost
+      : null;
   }
 
   /** Runs the session to its end; never throws. */
@@ -105,7 +121,9 @@ export class Session {
           await conn.send({ type: "BYE", status: "ok" }).catch(() => {});
           break;
         }
-        await conn.sendFrame(fitReply(await onRequest(msg, peer, ctx), conn.maxFrameBytes));
+        let reply = await onRequest(msg, peer, ctx);
+        if (this.#serverHost !== null) reply = reachableFrom(reply, this.#serverHost);
+        await conn.sendFrame(fitReply(reply, conn.maxFrameBytes));
       }
     } catch (err) {
       if (this.#reason === "closed") {

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { join } from "node:path";
 import { Peer } from "../../peer/peer.ts";
-import { Proc, randomBytes, runMain, tempDir, testServer } from "../_helpers.ts";
+import { Proc, randomBytes, runMain, tempDir, testServer, waitFor } from "../_helpers.ts";
 
 const TALK = randomBytes(200_000, 51);
 
@@ -139,4 +139,35 @@ Deno.test("menu: your own file is not offered; a second menu peer here gets its 
   assert.deepEqual([...Deno.readDirSync(join(cwd.path, "downloads"))].map((e) => e.name), [
     ".swapmeet-peer.lock",
   ]);
+});
+
+Deno.test("menu: Ctrl-C during a download stops that download and comes back to the menu", async () => {
+  await using net = testServer();
+  const big = randomBytes(8 * 1024 * 1024, 52);
+  await using a = await tempDir({ "slow.iso": big });
+  await using mine = await tempDir({ "mine.txt": "x" });
+  await using cwd = await tempDir();
+  const holder = await Peer.start({
+    server: net.address,
+    shareDir: a.path,
+    hostname: "127.0.0.1",
+    maxUploadRate: 1_000_000, // 8 s for the whole file: time enough to interrupt it
+  });
+  await using menu = new Proc([], { cwd: cwd.path, stdin: true });
+  try {
+    await menu.write([...peerAnswers(net.port, mine.path), "1", "slow", "1", ""].join("\n") + "\n");
+    await waitFor(async () => {
+      const state = await Deno.readTextFile(join(cwd.path, "downloads", "slow.iso.part.json"))
+        .then(JSON.parse, () => null);
+      return state && /[^A=]/.test(state.done + state.written);
+    }, "a chunk of the download on record");
+    menu.kill("SIGINT");
+    await menu.waitFor(/Stopped slow\.iso\. What was verified is kept/);
+    await menu.write("4\n");
+    const { code } = await menu.status();
+    assert.equal(code, 0, menu.stdout + menu.stderr);
+    assert.match(menu.stdout, /Stopped slow\.iso[^\n]*\n[\s\S]*1 - Search and download/);
+  } finally {
+    await holder.close();
+  }
 });

@@ -49,6 +49,8 @@ export interface PipeSession extends AsyncDisposable {
 export function pipeSession(
   options: {
     from?: string;
+    /** The server's address the connection came in at. */
+    at?: string;
     store?: IndexStore;
     limits?: Partial<SessionLimits>;
     checkHost?: SessionContext["checkHost"];
@@ -64,7 +66,12 @@ export function pipeSession(
     checkHost: options.checkHost ?? (() => Promise.reject(new Error("no check in this test"))),
     log: (line) => log.push(line),
   };
-  const session = new Session(new MessageConnection(serverEnd), options.from ?? "10.0.0.9", ctx);
+  const session = new Session(
+    new MessageConnection(serverEnd),
+    options.from ?? "10.0.0.9",
+    ctx,
+    options.at,
+  );
   const ended = session.run();
   const client = new MessageConnection(clientEnd);
   return {

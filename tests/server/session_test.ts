@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { sayHello } from "../../shared/handshake.ts";
+import { IndexStore } from "../../server/index_store.ts";
 import { pipeSession, record } from "./_records.ts";
 
 /** Says HELLO over the pipe and returns the peer as the store knows it. */
@@ -101,4 +102,26 @@ Deno.test("when the session ends, the peer and its files leave the store", async
   assert.equal(s.store.getPeer(peer.id), undefined);
   assert.equal(s.store.fileCount, 0);
   await s[Symbol.asyncDispose]();
+});
+
+Deno.test("a holder on the server's own machine is given to other machines at the address they used", async () => {
+  const store = new IndexStore();
+  // Bob shares from the server's machine, connected over loopback.
+  await using bob = pipeSession({ store, from: "127.0.0.1", at: "127.0.0.1" });
+  await join(bob, { port: 5001 });
+  await bob.client.send({ type: "REGISTER", files: [record("slides.pdf")] });
+  await bob.client.expect(["REGISTERED"], 5_000);
+  const holders = async (s: ReturnType<typeof pipeSession>) => {
+    await s.client.send({ type: "SEARCH", query: "slides" });
+    const found = await s.client.expect(["FOUND"], 5_000);
+    return found.results[0].peers.map((p) => `${p.host}:${p.port}`);
+  };
+  // Carol, on another machine, reached the server at 10.0.0.1: Bob is there too.
+  await using carol = pipeSession({ store, from: "10.0.0.7", at: "10.0.0.1" });
+  await join(carol, { port: 0 });
+  assert.deepEqual(await holders(carol), ["10.0.0.1:5001"]);
+  // Dave, on the server's machine himself, keeps the loopback address.
+  await using dave = pipeSession({ store, from: "127.0.0.1", at: "127.0.0.1" });
+  await join(dave, { port: 0 });
+  assert.deepEqual(await holders(dave), ["127.0.0.1:5001"]);
 });
