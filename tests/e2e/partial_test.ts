@@ -150,7 +150,7 @@ Deno.test("when no holder sends anything for the stall time, get stops and keeps
     };
     await assert.rejects(
       downloadFile(result, { outDir: out.path, stallMs: 1_000 }),
-      /^SwapmeetError: Download of stuck\.bin failed: No holder sent anything for 1 second \(the \.part file is kept\)$/,
+      /^SwapmeetError: Download of stuck\.bin failed: No holder sent anything for 1 second \(the \.part file is kept: the same download resumes from it\)$/,
     );
     // The chunk it had stays on record in the .part file (checked on resume).
     const state = JSON.parse(await Deno.readTextFile(`${out.path}/stuck.bin.part.json`));
