@@ -62,7 +62,11 @@ export async function peerCommand(args: string[]): Promise<number> {
   }
   const lines = new LineReader();
   if (Deno.stdin.isTerminal()) await offerDescriptions(settings.shareDir, lines);
-  const peer = await Peer.start({ ...settings, log: (line) => screen.notice(line) }).catch(
+  const peer = await Peer.start({
+    ...settings,
+    shareDownloads: true,
+    log: (line) => screen.notice(line),
+  }).catch(
     (err) => {
       throw portInUse(err, "serve files", `port ${settings.port}`, "flag") ??
         settings.choice.explain(err);

@@ -80,7 +80,11 @@ export async function setUpPeer(
         outDir,
       };
       try {
-        const peer = await Peer.start({ ...settings, log: (line) => screen.notice(line) });
+        const peer = await Peer.start({
+          ...settings,
+          shareDownloads: true,
+          log: (line) => screen.notice(line),
+        });
         return { peer, settings, lock };
       } catch (err) {
         const inUse = portInUse(err, "serve files", `port ${port}`, "menu");

@@ -1,16 +1,17 @@
 /**
  * A sharing peer's download, shared while it runs and afterwards: its
- * verified chunks are served as `downloads/NAME` (marked partial on the
+ * verified chunks are served as `downloads/NAME` (under the download
+ * folder's name; marked partial on the
  * index), and the finished file takes that place as a new source. A download
  * that fails is unshared.
  * @module
  */
-import { basename } from "node:path";
+import { basename, isAbsolute, relative } from "node:path";
 import { chunkRoot } from "../shared/chunks.ts";
 import { fileType } from "../shared/file_names.ts";
 import type { SearchResult } from "../shared/protocol.ts";
 import type { DownloadResult, PartialDownload } from "./downloader.ts";
-import type { SharedFile } from "./share_folder.ts";
+import { scanShare, type SharedFile } from "./share_folder.ts";
 import type { ShareSet } from "./share_set.ts";
 
 /** What a shared download needs from its peer. */
@@ -86,7 +87,7 @@ export class DownloadShare {
     const baseName = basename(path);
     const shares = this.#link.shares;
     let entry: SharedFile;
-    if (this.#partial?.name === `downloads/${baseName}`) {
+    if (this.#partial?.name === `${shares.downloadsName}/${baseName}`) {
       entry = shares.replaceDownloaded(this.#partial.name, fields);
       this.#partial = null;
     } else {
@@ -96,4 +97,28 @@ export class DownloadShare {
     await this.#link.register([entry]);
     this.#link.log?.(`Sharing ${entry.name} as a new source.`);
   }
+}
+
+/**
+ * Shares what an earlier run left in the download folder (finished files,
+ * not `.part`s), as `downloads/NAME`: a peer that restarts keeps sharing its
+ * downloads. Nothing when the folder is missing or inside the share folder
+ * (its files are shared already). Returns how many files were added.
+ */
+export async function shareDownloadFolder(
+  shares: ShareSet,
+  outDir: string,
+  shareRoot: string,
+): Promise<number> {
+  let root: string;
+  try {
+    root = await Deno.realPath(outDir);
+  } catch {
+    return 0; // no download folder yet
+  }
+  const within = relative(shareRoot, root);
+  if (within === "" || (!within.startsWith("..") && !isAbsolute(within))) return 0;
+  const { files } = await scanShare(root);
+  for (const { name, ...f } of files) shares.addDownloaded({ ...f, baseName: name });
+  return files.length;
 }

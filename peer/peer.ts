@@ -4,13 +4,13 @@
  * it downloaded, leaves.
  * @module
  */
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { safeFileName } from "../shared/file_names.ts";
 import type { SearchResult } from "../shared/protocol.ts";
 import { plural } from "../shared/text.ts";
 import { LocalWriteError, SwapmeetError } from "../shared/errors.ts";
 import { downloadFile, type DownloadOptions, type DownloadResult } from "./downloader.ts";
-import { DownloadShare, type ShareLink } from "./download_share.ts";
+import { DownloadShare, shareDownloadFolder, type ShareLink } from "./download_share.ts";
 import { type FileServer, startFileServer, type UploadTransform } from "./file_server.ts";
 import type { ResultPage, ServerAddress } from "./index_client.ts";
 import { IndexLink, type ServerCandidates } from "./index_link.ts";
@@ -36,6 +36,8 @@ export interface PeerOptions {
   name?: string;
   /** Downloads folder (default `downloads`). */
   outDir?: string;
+  /** Share what earlier runs left in the downloads folder too (the interactive peer does). */
+  shareDownloads?: boolean;
   /** Time allowed for connecting and for each reply. */
   timeoutMs?: number;
   /** Private network secret, for the index server and for other peers. */
@@ -114,7 +116,10 @@ export class Peer {
       options = { ...options, identity: await ephemeralIdentity() };
     }
     const scan = options.shareDir === undefined ? null : await scanShare(options.shareDir);
-    const shares = new ShareSet(scan?.files ?? []);
+    const outDir = resolve(options.outDir ?? "downloads");
+    const shares = new ShareSet(scan?.files ?? [], basename(outDir));
+    // A sharing peer goes on sharing what it downloaded in earlier runs.
+    if (scan && options.shareDownloads) await shareDownloadFolder(shares, outDir, scan.root);
     const fileServer = scan === null ? null : startFileServer((sha) => shares.lookup(sha), {
       hostname: options.hostname,
       port: options.port ?? 0,

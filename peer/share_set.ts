@@ -13,9 +13,12 @@ export class ShareSet {
   readonly #byName = new Map<string, SharedFile>();
   readonly #bySha = new Map<string, Set<string>>();
   readonly #downloaded = new Set<string>();
+  /** The folder name downloads are shared under: `downloads/NAME` (the download folder's name). */
+  readonly downloadsName: string;
 
-  constructor(folderFiles: SharedFile[] = []) {
+  constructor(folderFiles: SharedFile[] = [], downloadsName = "downloads") {
     for (const f of folderFiles) this.#add(f);
+    this.downloadsName = downloadsName;
   }
 
   /** Every shared file. */
@@ -82,13 +85,15 @@ export class ShareSet {
   }
 
   /**
-   * Shares a download as `downloads/NAME` (numbered if taken), complete or,
-   * with `part`, still in progress. Returns the entry.
+   * Shares a download as `downloads/NAME` (under the download folder's name;
+   * numbered if taken), complete or, with `part`, still in progress. Returns
+   * the entry.
    */
   addDownloaded(file: Omit<SharedFile, "name"> & { baseName: string }): SharedFile {
     const { baseName, ...rest } = file;
-    let name = `downloads/${baseName}`;
-    for (let n = 1; this.#byName.has(name); n++) name = `downloads/${numberedName(baseName, n)}`;
+    const under = (n: number) => `${this.downloadsName}/${numberedName(baseName, n)}`;
+    let name = under(0);
+    for (let n = 1; this.#byName.has(name); n++) name = under(n);
     const entry: SharedFile = { ...rest, name };
     this.#add(entry);
     this.#downloaded.add(name);

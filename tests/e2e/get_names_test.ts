@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { Peer } from "../../peer/peer.ts";
 import { randomBytes, runMain, tempDir, testServer } from "../_helpers.ts";
 
@@ -115,13 +115,13 @@ Deno.test("a download saved as NAME (1) is shared, and announced, under that nam
     const done = await peer.download(hit);
     assert.equal(done.path, join(out.path, "syllabus (1).txt"));
     assert.ok(
-      lines.includes("Sharing downloads/syllabus (1).txt as a new source."),
+      lines.includes(`Sharing ${basename(out.path)}/syllabus (1).txt as a new source.`),
       lines.join("\n"),
     );
     const after = (await peer.search("syllabus")).results[0];
     assert.deepEqual(after.peers.map((p) => p.name), [
       "syllabus.txt",
-      "downloads/syllabus (1).txt",
+      `${basename(out.path)}/syllabus (1).txt`,
     ]);
   } finally {
     await peer.close();

@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import assert from "node:assert/strict";
 import { downloadFile } from "../../peer/downloader.ts";
 import { startFileServer } from "../../peer/file_server.ts";
@@ -95,7 +96,11 @@ Deno.test("a download in progress is a source: another peer gets the whole file 
       const now = await middle.locate(hit.sha256);
       return now?.peers.find((p) => p.id === middle.peerId && p.partial);
     }, "the download in progress to be registered");
-    assert.equal(seen.name, "downloads/lecture.mp4");
+    assert.equal(
+      seen.name,
+      `${basename(bOut.path)}/lecture.mp4`,
+      "under the download folder's name",
+    );
     // A third peer downloads from the middle one only, which is still downloading.
     let early = 0; // bytes the third peer had while the middle one was still short of the file
     const got = await downloadFile({ ...hit, peers: [seen] }, {
@@ -114,7 +119,7 @@ Deno.test("a download in progress is a source: another peer gets the whole file 
       const m = now?.peers.find((p) => p.id === middle.peerId);
       return m && !m.partial ? m : null;
     }, "the finished download to replace the partial one");
-    assert.equal(after.name, "downloads/lecture.mp4");
+    assert.equal(after.name, `${basename(bOut.path)}/lecture.mp4`);
   } finally {
     await middle.close();
     await holder.close();

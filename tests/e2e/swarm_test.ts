@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { join } from "node:path";
+import { basename, join } from "node:path";
 import { downloadFile } from "../../peer/downloader.ts";
 import { startFileServer } from "../../peer/file_server.ts";
 import { IndexClient } from "../../peer/index_client.ts";
@@ -236,9 +236,9 @@ Deno.test("a completed download is shared at once: search shows one more source"
     const after = (await fetcher.search("notes")).results[0];
     assert.deepEqual(after.peers.map((p) => [p.id, p.name]), [[holder.peerId, "notes.pdf"], [
       fetcher.peerId,
-      "downloads/notes.pdf",
+      `${basename(out.path)}/notes.pdf`,
     ]]);
-    assert.ok(lines.includes("Sharing downloads/notes.pdf as a new source."));
+    assert.ok(lines.includes(`Sharing ${basename(out.path)}/notes.pdf as a new source.`));
     // And the new source really serves it.
     await using again = await tempDir();
     const done = await downloadFile({
@@ -290,6 +290,27 @@ Deno.test("files added, changed or removed in a running share reach the index wi
     assert.deepEqual(await found("partial"), []);
   } finally {
     await client.bye();
+    await peer.close();
+  }
+});
+
+Deno.test("a peer started again goes on sharing what it downloaded before", async () => {
+  await using share = await tempDir({ "mine.txt": "mine" });
+  await using out = await tempDir({ "fetched.pdf": "downloaded last week", "half.bin.part": "x" });
+  await using net = testServer();
+  const peer = await Peer.start({
+    server: net.address,
+    shareDir: share.path,
+    hostname: "127.0.0.1",
+    outDir: out.path,
+    shareDownloads: true,
+  });
+  try {
+    const names = peer.shares.map((f) => f.name).sort();
+    assert.deepEqual(names, [`${basename(out.path)}/fetched.pdf`, "mine.txt"].sort());
+    const [hit] = (await peer.search("fetched")).results;
+    assert.equal(hit?.peers[0].id, peer.peerId, "on the index");
+  } finally {
     await peer.close();
   }
 });
