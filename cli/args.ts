@@ -99,7 +99,11 @@ export function parseSecret(
     if (secret === "") throw new SwapmeetError(`Secret file ${file} is empty`);
   }
   if (secret === undefined || secret === "") return undefined;
-  if (secret.length < 4) throw new UsageError("The secret must be at least 4 characters");
+  if (secret.length < 8) {
+    throw new UsageError(
+      "The secret must be at least 8 characters (anyone who talks to a server can try secrets offline)",
+    );
+  }
   return secret;
 }
 

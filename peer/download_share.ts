@@ -51,6 +51,7 @@ export class DownloadShare {
       chunkRoot: file.chunkRoot,
       chunkHashes: src.chunkHashes,
       part: src,
+      fileId: src.fileId,
     });
     this.#registered = this.#link.register([this.#partial]);
   };
@@ -83,6 +84,7 @@ export class DownloadShare {
       chunkSize: this.#file.chunkSize,
       chunkRoot: chunkRoot(chunkHashes),
       chunkHashes,
+      fileId: result.fileId,
     };
     const baseName = basename(path);
     const shares = this.#link.shares;

@@ -12,12 +12,14 @@
 import { join, resolve } from "node:path";
 import { chunkListMatches, chunkSizeFor } from "../shared/chunks.ts";
 import { LocalWriteError, SwapmeetError } from "../shared/errors.ts";
-import { numberedName, safeFileName } from "../shared/file_names.ts";
+import { safeFileName } from "../shared/file_names.ts";
 import { osErrorText } from "../shared/text.ts";
 import type { Holder, SearchResult } from "../shared/protocol.ts";
 import type { SchedulerOptions } from "./chunk_scheduler.ts";
 import { dialHolders, type HolderConnector } from "./holder_connector.ts";
 import { PartFile } from "./part_file.ts";
+import type { FileId } from "./plain_file.ts";
+import { placeFile } from "./place_file.ts";
 import type { TlsIdentity } from "../net/tls_identity.ts";
 import type { PartialSource } from "./share_folder.ts";
 import { fetchChunks } from "./swarm.ts";
@@ -72,6 +74,8 @@ export interface PartialDownload extends PartialSource {
   /** The `.part` file the chunks are in. */
   partPath: string;
   chunkHashes: string[];
+  /** That file as opened (see plain_file.ts). */
+  fileId?: FileId;
 }
 
 /** A finished, verified download. */
@@ -85,6 +89,8 @@ export interface DownloadResult {
   resumedBytes: number;
   /** The file's chunk hashes (verified with the whole file). */
   chunkHashes?: string[];
+  /** The file as written (see plain_file.ts). */
+  fileId?: FileId;
 }
 
 /**
@@ -146,6 +152,7 @@ export async function downloadFile(
         name,
         partPath: p.partPath,
         chunkHashes: p.hashes!,
+        fileId: p.fileId,
         covers: (offset, length) => p.covers(offset, length),
         have: () => p.haveBitmap(),
       });
@@ -203,8 +210,15 @@ export async function downloadFile(
     }
     part.markAllVerified();
     await part.close("done");
-    const path = await placeFile(part.partPath, outDir, name);
-    return { path, bytes: file.size, sources: used.size, resumedBytes, chunkHashes: part.hashes! };
+    const path = await placeFile(part.partPath, outDir, name, part.fileId);
+    return {
+      path,
+      bytes: file.size,
+      sources: used.size,
+      resumedBytes,
+      chunkHashes: part.hashes!,
+      fileId: part.fileId,
+    };
   } catch (err) {
     const kept = !discard && part.presentCount > 0;
     await part.close(kept ? "keep" : "discard");
@@ -270,36 +284,4 @@ async function fetchChunkList(
     }
   }
   throw new SwapmeetError(`no holder gave a valid chunk list: ${failures.join("; ")}`);
-}
-
-/**
- * Gives the verified `.part` file its final name: the first of `name`,
- * `name (1)`, … that does not exist yet. A hard link never replaces an
- * existing file (or link), so a race cannot overwrite one either.
- */
-export async function placeFile(partPath: string, dir: string, name: string): Promise<string> {
-  for (let n = 0; n < 10_000; n++) {
-    const target = join(dir, numberedName(name, n));
-    try {
-      await Deno.link(partPath, target);
-    } catch (err) {
-      if (err instanceof Deno.errors.AlreadyExists) continue;
-      // File systems without hard links: check, then rename.
-      if (await exists(target)) continue;
-      await Deno.rename(partPath, target);
-      return target;
-    }
-    await Deno.remove(partPath);
-    return target;
-  }
-  throw new SwapmeetError(`Too many files named like ${name} in ${dir}`);
-}
-
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.lstat(path);
-    return true;
-  } catch {
-    return false;
-  }
 }

@@ -147,6 +147,9 @@ export function createFileService(
           await sendRange(conn, msg, shared, files, limiter, stats, options.uploadTransform);
         } finally {
           stats.active--;
+          // A slot is held for one request: a connection that sits idle between requests
+          // holds none, and whoever waits is next.
+          slots.release(conn);
         }
       }
     } catch (err) {

@@ -23,7 +23,7 @@ import {
   removePartState,
   writePartState,
 } from "./part_state.ts";
-import { openPlainFile } from "./plain_file.ts";
+import { type FileId, fileIdOf, openPlainFile } from "./plain_file.ts";
 
 export type { PartTarget };
 
@@ -39,6 +39,8 @@ export class PartFile {
   hashes: string[] | null;
   /** Chunks found on record at open (resumed), verified or not. */
   readonly resumedChunks: number;
+  /** The `.part` file as opened: what is served and placed must still be this file. */
+  readonly fileId: FileId | undefined;
   readonly #done: Uint8Array;
   readonly #written: Uint8Array;
   #doneCount = 0;
@@ -57,8 +59,10 @@ export class PartFile {
     target: PartTarget,
     file: Deno.FsFile,
     kept: KeptState,
+    fileId: FileId | undefined,
   ) {
     this.partPath = partPath;
+    this.fileId = fileId;
     this.statePath = `${partPath}.json`;
     this.target = target;
     this.count = chunkCount(target.size, target.chunkSize);
@@ -93,7 +97,8 @@ export class PartFile {
       if (!file) continue;
       // Pre-size (and cut a stale longer file); writes report real disk errors anyway.
       await file.truncate(target.size).catch(() => {});
-      return new PartFile(partPath, target, file, keptState(state, target, count));
+      const id = fileIdOf(await file.stat());
+      return new PartFile(partPath, target, file, keptState(state, target, count), id);
     }
     throw new SwapmeetError(`Two other downloads already use the name ${name}.part`);
   }

@@ -2,9 +2,26 @@
  * Opening a file for writing without ever writing through a link: in a
  * download folder others can write to (a shared /tmp), a symbolic link or a
  * hard link planted at a name we are about to use must not redirect our
- * writes.
+ * writes. Also what names one file on disk (device and inode), so that a file
+ * served or placed later can be checked to be the one that was examined.
  * @module
  */
+
+/** One file on disk, whatever its names: its device and inode. */
+export interface FileId {
+  dev: number;
+  ino: number;
+}
+
+/** The FileId of a stat result (undefined where the platform gives none). */
+export function fileIdOf(info: Deno.FileInfo): FileId | undefined {
+  return info.ino === null || info.dev === undefined ? undefined : { dev: info.dev, ino: info.ino };
+}
+
+/** Whether `info` is the file `id` names (true when there is no id to compare). */
+export function isFile(info: Deno.FileInfo, id: FileId | undefined): boolean {
+  return id === undefined || (info.dev === id.dev && info.ino === id.ino);
+}
 
 /**
  * Opens `path` for reading and writing only if it is a plain file with one

@@ -10,6 +10,7 @@ import { chunkRoot } from "../shared/chunks.ts";
 import type { FileRecord } from "../shared/protocol.ts";
 import { hashFileChunks } from "./file_hasher.ts";
 import { HashCache } from "./hash_cache.ts";
+import { type FileId, fileIdOf } from "./plain_file.ts";
 
 /** Name of the descriptions file inside a share folder. */
 export const DESCRIPTIONS_FILE = "files.json";
@@ -23,6 +24,8 @@ export interface SharedFile extends FileRecord {
   chunkHashes: string[];
   /** Set while the file is a download in progress: only its verified chunks are served. */
   part?: PartialSource;
+  /** The file that was examined (hashed): another at this path is not served. */
+  fileId?: FileId;
 }
 
 /** A download in progress, shared while it runs. */
@@ -110,15 +113,22 @@ export function isIgnored(relName: string): boolean {
     relName.endsWith(".part.json");
 }
 
+/** A file found in a share folder, before hashing. */
+export interface ListedFile {
+  name: string;
+  path: string;
+  size: number;
+  mtime: number;
+  fileId?: FileId;
+}
+
 /**
  * Lists the shareable files below `root` (an absolute real path), without
  * hashing them. Uses blocking calls: one async hop per file would cost more
  * than the listing itself (10,000 files list in well under 100 ms).
  */
-export function listShareFiles(
-  root: string,
-): { name: string; path: string; size: number; mtime: number }[] {
-  const out: { name: string; path: string; size: number; mtime: number }[] = [];
+export function listShareFiles(root: string): ListedFile[] {
+  const out: ListedFile[] = [];
   const walk = (dir: string) => {
     let entries: Deno.DirEntry[];
     try {
@@ -146,7 +156,13 @@ export function listShareFiles(
         continue; // vanished or dangling link
       }
       if (!info.isFile) continue;
-      out.push({ name, path, size: info.size, mtime: info.mtime?.getTime() ?? 0 });
+      out.push({
+        name,
+        path,
+        size: info.size,
+        mtime: info.mtime?.getTime() ?? 0,
+        fileId: fileIdOf(info),
+      });
     }
   };
   walk(root);
@@ -185,6 +201,7 @@ export async function scanShare(dir: string): Promise<ShareScan> {
       chunkSize: hashes.chunkSize,
       chunkRoot: chunkRoot(hashes.chunkHashes),
       chunkHashes: hashes.chunkHashes,
+      fileId: f.fileId,
     });
   }
   cache.retain(new Set(files.map((f) => f.name)));

@@ -8,6 +8,7 @@ import type { MessageConnection } from "../shared/connection.ts";
 import { ConnectionClosedError, errorMessage, ProtocolError } from "../shared/errors.ts";
 import type { MessageOf } from "../shared/protocol.ts";
 import type { UploadTransform } from "./file_server.ts";
+import { type FileId, isFile } from "./plain_file.ts";
 import type { RateLimiter } from "./rate_limiter.ts";
 import type { SharedFile } from "./share_folder.ts";
 
@@ -24,13 +25,25 @@ export class OpenFiles {
     return this.#buf;
   }
 
-  /** The open file at `path` with its size now, or null when it cannot be opened. */
-  async get(path: string): Promise<{ file: Deno.FsFile; size: number; position: number } | null> {
+  /**
+   * The open file at `path` with its size now, or null when it cannot be
+   * opened or is not the file `id` names (a link or another file put there
+   * since it was examined: nothing outside the share is ever sent).
+   */
+  async get(
+    path: string,
+    id: FileId | undefined,
+  ): Promise<{ file: Deno.FsFile; size: number; position: number } | null> {
     if (this.#current?.path === path) return this.#current;
     this.close();
     try {
       const file = await Deno.open(path);
-      this.#current = { path, file, size: (await file.stat()).size, position: 0 };
+      const info = await file.stat();
+      if (!info.isFile || !isFile(info, id)) {
+        file.close();
+        return null;
+      }
+      this.#current = { path, file, size: info.size, position: 0 };
       return this.#current;
     } catch {
       return null;
@@ -53,7 +66,7 @@ export async function sendRange(
   stats: { bytesSent: number },
   transform: UploadTransform | undefined,
 ): Promise<void> {
-  const open = shared ? await files.get(shared.path) : null;
+  const open = shared ? await files.get(shared.path, shared.fileId) : null;
   if (!shared || !open || open.size !== shared.size) {
     await conn.send(errorMessage("NOT_FOUND", `No file with SHA-256 ${msg.sha256} is shared here`));
     return;

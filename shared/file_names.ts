@@ -7,8 +7,11 @@
 /** Longest shared name accepted, in characters. */
 export const MAX_NAME_CHARS = 1024;
 
-/** Longest single path segment written to disk, in characters. */
-const MAX_SEGMENT_CHARS = 200;
+/**
+ * Longest file name written to disk, in UTF-8 bytes: file systems allow 255
+ * bytes, and `.12345678.part.json.tmp` may be added to it.
+ */
+const MAX_SEGMENT_BYTES = 200;
 
 // deno-lint-ignore no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
@@ -39,12 +42,30 @@ export function safeFileName(name: string, fallback: string): string {
   let clean = last.replace(UNPRINTABLE_ALL, "").replace(/[<>:"|?*]/g, "_").trim();
   clean = clean.replace(/^\.+/, "");
   if (clean === "" || clean === "." || clean === "..") return fallback;
-  if (clean.length > MAX_SEGMENT_CHARS) {
+  if (utf8Bytes(clean) > MAX_SEGMENT_BYTES) {
     const { stem, ext } = splitExtension(clean);
-    const keptExt = ext.length <= 20 ? ext : "";
-    clean = stem.slice(0, MAX_SEGMENT_CHARS - keptExt.length) + keptExt;
+    const keptExt = utf8Bytes(ext) <= 20 ? ext : "";
+    clean = cutToBytes(stem, MAX_SEGMENT_BYTES - utf8Bytes(keptExt)) + keptExt;
   }
   return clean;
+}
+
+const encoder = new TextEncoder();
+
+function utf8Bytes(s: string): number {
+  return encoder.encode(s).length;
+}
+
+/** The longest start of `s` (whole characters) that fits in `max` UTF-8 bytes. */
+function cutToBytes(s: string, max: number): string {
+  let bytes = 0;
+  let out = "";
+  for (const ch of s) {
+    bytes += utf8Bytes(ch);
+    if (bytes > max) break;
+    out += ch;
+  }
+  return out;
 }
 
 /** Splits `name` into stem and extension (with its dot); a leading dot is no extension. */

@@ -19,7 +19,7 @@
  * replayed. Without a secret: HELLO → HI over plain TCP.
  * @module
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
 import type { MessageConnection } from "./connection.ts";
 import { AuthError, ProtocolError, RemoteError } from "./errors.ts";
 import { type HelloMessage, type HiMessage, type Message, PROTOCOL_VERSION } from "./protocol.ts";
@@ -54,12 +54,32 @@ export function certFingerprint(der: Uint8Array): string {
   return createHash("sha256").update(der).digest("hex");
 }
 
-/** The answerer's proof: HMAC-SHA-256(secret, "swapmeet-server-v2\n" Nc "\n" Ns "\n" Fs "\n" Fc). */
+/** scrypt parameters of the network key: about 0.15 s and 64 MiB per derivation. */
+const NETWORK_KEY = { salt: "swapmeet-v2 network key", N: 65536, r: 8, p: 1, bytes: 32 };
+const networkKeys = new Map<string, Uint8Array>();
+
+/**
+ * The key the proofs are made with: scrypt(secret, "swapmeet-v2 network key",
+ * N = 65536, r = 8, p = 1, 32 bytes), derived once per secret and process.
+ * Whoever records one proof must pay this for every secret they try, so a
+ * short secret is not guessed in seconds.
+ */
+export function networkKey(secret: string): Uint8Array {
+  let key = networkKeys.get(secret);
+  if (!key) {
+    const { salt, N, r, p, bytes } = NETWORK_KEY;
+    key = scryptSync(secret, salt, bytes, { N, r, p, maxmem: 256 * N * r });
+    networkKeys.set(secret, key);
+  }
+  return key;
+}
+
+/** The answerer's proof: HMAC-SHA-256(networkKey, "swapmeet-server-v2\n" Nc "\n" Ns "\n" Fs "\n" Fc). */
 export function serverProof(secret: string, input: ProofInput): string {
   return hmac(secret, "swapmeet-server-v2", input);
 }
 
-/** The caller's proof: HMAC-SHA-256(secret, "swapmeet-client-v2\n" Nc "\n" Ns "\n" Fs "\n" Fc). */
+/** The caller's proof: HMAC-SHA-256(networkKey, "swapmeet-client-v2\n" Nc "\n" Ns "\n" Fs "\n" Fc). */
 export function clientProof(secret: string, input: ProofInput): string {
   return hmac(secret, "swapmeet-client-v2", input);
 }
@@ -74,7 +94,7 @@ export function proofsMatch(a: string, b: string): boolean {
 function hmac(secret: string, label: string, p: ProofInput): string {
   const text =
     `${label}\n${p.helloNonce}\n${p.challengeNonce}\n${p.serverFingerprint}\n${p.clientFingerprint}`;
-  return createHmac("sha256", secret).update(text).digest("hex");
+  return createHmac("sha256", networkKey(secret)).update(text).digest("hex");
 }
 
 /**

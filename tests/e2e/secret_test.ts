@@ -5,7 +5,7 @@ import { dialIndex } from "../../peer/index_connector.ts";
 import { Peer } from "../../peer/peer.ts";
 import { createIdentity } from "../../net/tls_identity.ts";
 import { MessageConnection } from "../../shared/connection.ts";
-import { clientProof, sayHello, serverProof } from "../../shared/handshake.ts";
+import { clientProof, networkKey, sayHello, serverProof } from "../../shared/handshake.ts";
 import { AuthError } from "../../shared/errors.ts";
 import type { Message } from "../../shared/protocol.ts";
 import { runMain, tempDir, testServer } from "../_helpers.ts";
@@ -13,22 +13,27 @@ import { runMain, tempDir, testServer } from "../_helpers.ts";
 const SECRET = "class-of-2026";
 const SERVER_ID = await createIdentity();
 
-Deno.test("handshake proofs are HMAC-SHA-256 over both nonces and both fingerprints (byte vector)", () => {
+Deno.test("handshake proofs are HMAC-SHA-256, keyed by scrypt of the secret, over both nonces and both fingerprints (byte vector)", () => {
   const input = {
     helloNonce: "1".repeat(64),
     challengeNonce: "2".repeat(64),
     serverFingerprint: "3".repeat(64),
     clientFingerprint: "4".repeat(64),
   };
-  // Computed independently:
-  // printf 'swapmeet-server-v2\n%s\n%s\n%s\n%s' Nc Ns Fs Fc | openssl dgst -sha256 -hmac k
+  // Computed independently (Python's hashlib):
+  // key = scrypt(b"k", salt=b"swapmeet-v2 network key", n=65536, r=8, p=1, dklen=32)
+  // hmac.new(key, b"swapmeet-server-v2\n" + Nc + b"\n" + Ns + b"\n" + Fs + b"\n" + Fc, "sha256")
+  assert.equal(
+    networkKey("k").toHex(),
+    "8c8cafdb6fb437d571b9a5ccfab14c3c890cbeac7407e0cd6a456a3fb55d3b99",
+  );
   assert.equal(
     serverProof("k", input),
-    "5aa01213e94d63500b045cd7ead6c324db2bf8e0818ac14d85c6ec944dd088a8",
+    "a340a5922870995fdd0d337bf94efe4b4768f3228b483ee310e39a30f3fab672",
   );
   assert.equal(
     clientProof("k", input),
-    "f3ab84677476b23e87efee122cd7638f5dcc127bd98bac578b806e1c4bc30e72",
+    "47f40416c1471b3d1417eeca15d0d24e8266e02d9182f1de2635f2f29a76c7d0",
   );
   assert.notEqual(serverProof("k", input), serverProof("k2", input));
   for (const key of Object.keys(input) as (keyof typeof input)[]) {

@@ -173,12 +173,14 @@ Deno.test("five downloaders fetch the same file from the same holders at once", 
 });
 
 Deno.test("upload slots: an extra downloader gets BUSY with its place, then its turn", async () => {
-  await using share = await tempDir({ "slot.bin": randomBytes(200_000, 25) });
+  await using share = await tempDir({ "slot.bin": randomBytes(4 * MiB, 25) });
   const { files } = await scanShare(share.path);
+  // Slow uploads: a request for the whole file holds the one slot for seconds.
   const fs = startFileServer((sha) => files.find((f) => f.sha256 === sha), {
     hostname: "127.0.0.1",
     port: 0,
     uploadSlots: 1,
+    maxUploadRate: 1_000_000,
   });
   const open = async () => {
     const conn = new MessageConnection(
@@ -192,21 +194,19 @@ Deno.test("upload slots: an extra downloader gets BUSY with its place, then its 
   const third = await open();
   try {
     const sha = files[0].sha256;
-    await first.send({ type: "DOWNLOAD", sha256: sha, offset: 0, length: 10 });
-    assert.equal((await first.expect(["FILE"])).size, 10);
-    await first.readInto(new Uint8Array(10));
-    await second.send({ type: "DOWNLOAD", sha256: sha, offset: 0, length: 10 });
+    const whole = { type: "DOWNLOAD", sha256: sha } as const;
+    await first.send(whole);
+    assert.equal((await first.expect(["FILE"])).size, 4 * MiB);
+    await second.send(whole);
     assert.deepEqual(await second.expect(["BUSY"]), { type: "BUSY", status: "busy", position: 1 });
-    await third.send({ type: "DOWNLOAD", sha256: sha, offset: 0, length: 10 });
+    await third.send(whole);
     assert.equal((await third.expect(["BUSY"])).position, 2);
-    first.close();
+    first.close(); // its transfer ends, and with it its slot
     await waitFor(async () => {
-      await second.send({ type: "DOWNLOAD", sha256: sha, offset: 0, length: 10 });
-      const reply = await second.expect(["FILE", "BUSY"]);
-      if (reply.type === "FILE") await second.readInto(new Uint8Array(reply.size));
-      return reply.type === "FILE";
+      await second.send(whole);
+      return (await second.expect(["FILE", "BUSY"])).type === "FILE";
     }, "the second downloader's turn");
-    await third.send({ type: "DOWNLOAD", sha256: sha, offset: 0, length: 10 });
+    await third.send(whole);
     assert.equal((await third.expect(["BUSY"])).position, 1, "third moved up");
   } finally {
     for (const c of [first, second, third]) c.close();

@@ -8,8 +8,10 @@ import { pipePair, randomBytes, tempDir } from "../_helpers.ts";
 Deno.test("one address holds at most half the upload slots; another address is still served", async () => {
   await using share = await tempDir({ "a.bin": randomBytes(100_000, 131) });
   const [file] = (await scanShare(share.path)).files;
+  // Slow uploads: each request below holds its slot for about two seconds.
   const service = createFileService((sha) => sha === file.sha256 ? file : undefined, {
     uploadSlots: 8,
+    maxUploadRate: 50_000,
   });
   const conns: MessageConnection[] = [];
   const served: Promise<void>[] = [];
@@ -19,10 +21,8 @@ Deno.test("one address holds at most half the upload slots; another address is s
     const conn = new MessageConnection(mine);
     conns.push(conn);
     await sayHello(conn, { port: 0 }, { timeoutMs: 5_000 });
-    await conn.send({ type: "DOWNLOAD", sha256: file.sha256, offset: 0, length: 10 });
-    const reply = await conn.expect(["FILE", "BUSY"], 5_000);
-    if (reply.type === "FILE") await conn.readInto(new Uint8Array(reply.size), 5_000);
-    return reply.type;
+    await conn.send({ type: "DOWNLOAD", sha256: file.sha256 });
+    return (await conn.expect(["FILE", "BUSY"], 5_000)).type;
   };
   try {
     const greedy = [];
@@ -32,5 +32,61 @@ Deno.test("one address holds at most half the upload slots; another address is s
   } finally {
     for (const c of conns) c.close();
     await Promise.all(served);
+  }
+});
+
+Deno.test("a slot is held for one request: downloaders that sit idle between requests hold none", async () => {
+  await using share = await tempDir({ "a.bin": randomBytes(100_000, 132) });
+  const [file] = (await scanShare(share.path)).files;
+  const service = createFileService((sha) => sha === file.sha256 ? file : undefined, {
+    uploadSlots: 8,
+  });
+  const conns: MessageConnection[] = [];
+  const served: Promise<void>[] = [];
+  const ask = async (conn: MessageConnection) => {
+    await conn.send({ type: "DOWNLOAD", sha256: file.sha256, offset: 0, length: 1 });
+    const reply = await conn.expect(["FILE", "BUSY"], 5_000);
+    if (reply.type === "FILE") await conn.readInto(new Uint8Array(reply.size), 5_000);
+    return reply.type;
+  };
+  const connect = async (host: string) => {
+    const [mine, theirs] = pipePair();
+    served.push(service.serve(new MessageConnection(theirs), host));
+    const conn = new MessageConnection(mine);
+    conns.push(conn);
+    await sayHello(conn, { port: 0 }, { timeoutMs: 5_000 });
+    return conn;
+  };
+  try {
+    // Eight connections from two machines each take one byte, then sit idle.
+    for (let i = 0; i < 8; i++) {
+      assert.equal(await ask(await connect(`10.0.0.${66 + i % 2}`)), "FILE");
+    }
+    assert.equal(await ask(await connect("10.0.0.7")), "FILE", "an honest downloader is served");
+  } finally {
+    for (const c of conns) c.close();
+    await Promise.all(served);
+  }
+});
+
+Deno.test("a shared file swapped for a link after the scan is not sent: nothing outside the share leaves", async () => {
+  await using share = await tempDir({ "d/real.txt": "public notes" });
+  await using elsewhere = await tempDir({ "real.txt": "PRIVATE KEY!" }); // the same size
+  const [file] = (await scanShare(share.path)).files;
+  const service = createFileService((sha) => sha === file.sha256 ? file : undefined);
+  // A local user with write access to the share puts a link where the folder was.
+  await Deno.rename(`${share.path}/d`, `${share.path}/d_old`);
+  await Deno.symlink(elsewhere.path, `${share.path}/d`);
+  const [mine, theirs] = pipePair();
+  const served = service.serve(new MessageConnection(theirs), "10.0.0.7");
+  const conn = new MessageConnection(mine);
+  try {
+    await sayHello(conn, { port: 0 }, { timeoutMs: 5_000 });
+    await conn.send({ type: "DOWNLOAD", sha256: file.sha256 });
+    const reply = await conn.expect(["FILE", "ERROR"], 5_000).catch((err) => err);
+    assert.equal(reply.code, "NOT_FOUND", `got ${JSON.stringify(reply)}`);
+  } finally {
+    conn.close();
+    await served;
   }
 });

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { join } from "node:path";
 import { PartFile } from "../../peer/part_file.ts";
+import { placeFile } from "../../peer/place_file.ts";
 import { chunkRoot } from "../../shared/chunks.ts";
 import { canMount, randomBytes, smallDisk, tempDir } from "../_helpers.ts";
 
@@ -111,4 +112,22 @@ Deno.test({
     await part.close("keep");
     assert.ok(![...Deno.readDirSync(disk.path)].some((e) => e.name.endsWith(".tmp")));
   },
+});
+
+Deno.test("a .part swapped for another file after it was written is not placed", async () => {
+  await using dir = await tempDir();
+  const part = await PartFile.open(dir.path, "f.bin", TARGET);
+  part.hashes = HASHES;
+  for (let i = 0; i < 3; i++) await part.writeChunk(i, chunk(i), true);
+  const id = part.fileId;
+  await part.close("done");
+  // Someone with write access to the folder moves it aside and puts their own bytes there.
+  await Deno.rename(part.partPath, `${part.partPath}.aside`);
+  await Deno.writeTextFile(part.partPath, "ATTACKER BYTES");
+  await assert.rejects(placeFile(part.partPath, dir.path, "f.bin", id), /was replaced/);
+  assert.ok(!(await Deno.stat(join(dir.path, "f.bin")).catch(() => null)), "nothing placed");
+  await Deno.remove(part.partPath);
+  await Deno.symlink(`${part.partPath}.aside`, part.partPath);
+  await assert.rejects(placeFile(part.partPath, dir.path, "f.bin", id), /was replaced/);
+  assert.ok(!(await Deno.lstat(join(dir.path, "f.bin")).catch(() => null)), "no link placed");
 });

@@ -40,3 +40,11 @@ Deno.test("names from the network become one safe file name inside the output fo
     });
   }
 });
+
+Deno.test("a saved name is cut to 200 UTF-8 bytes, keeping its extension, whatever the characters", () => {
+  const name = safeFileName("é".repeat(150) + ".pdf", "fallback.bin");
+  assert.ok(new TextEncoder().encode(name).length <= 200, `${name.length} characters`);
+  assert.equal(name, "é".repeat(98) + ".pdf");
+  const wide = safeFileName("\u{1f4da}".repeat(100) + ".txt", "fallback.bin");
+  assert.equal(wide, "\u{1f4da}".repeat(49) + ".txt", "no character is cut in half");
+});
