@@ -11,7 +11,8 @@ import {
   writeDescriptions,
 } from "../peer/share_folder.ts";
 import { plural } from "../shared/text.ts";
-import { askWithDefault, type LineSource } from "./line_reader.ts";
+import type { LineSource } from "./line_reader.ts";
+import { askYesNo } from "./questions.ts";
 import * as screen from "./screen.ts";
 
 /**
@@ -30,12 +31,12 @@ export async function offerDescriptions(dir: string, lines: LineSource): Promise
   }
   const files = listShareFiles(root);
   if (files.length === 0) return false;
-  const answer = await askWithDefault(
+  const describe = await askYesNo(
     lines,
-    `${root} has no ${DESCRIPTIONS_FILE}. Describe its ${plural(files.length, "file")} now? (y/n)`,
+    `${root} has no ${DESCRIPTIONS_FILE}. Describe its ${plural(files.length, "file")} now?`,
     "n",
   );
-  if (!/^y/i.test(answer)) return false;
+  if (!describe) return false;
   const descriptions = new Map<string, string>();
   for (const f of files) {
     descriptions.set(f.name, (await lines.ask(`Keywords for ${f.name}: `))?.trim() ?? "");

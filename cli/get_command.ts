@@ -79,7 +79,10 @@ async function findTarget(
   if ("file" in choice) return choice;
   const safe = terminalSafe(target);
   if (choice.candidates.length === 0) {
-    throw new SwapmeetError(`No file named "${safe}"${holder} is on the network`);
+    const hashLike = /^[0-9a-f]{8,63}$/i.test(target)
+      ? " (to get a file by its SHA-256, give all 64 hex digits: search --json shows them)"
+      : "";
+    throw new SwapmeetError(`No file named "${safe}"${holder} is on the network${hashLike}`);
   }
   const shown = choice.candidates.slice(0, 20);
   screen.say(formatResults(shown).map((l, i) => `${l}  ${shown[i].sha256}`).join("\n"), "err");

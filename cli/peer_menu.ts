@@ -11,6 +11,7 @@ import { terminalSafe } from "../shared/text.ts";
 import { alreadyHereLine, savedLine, showDownload } from "./download_view.ts";
 import { formatHolders, formatResults, formatResultsWithHolders } from "./format.ts";
 import { askWithDefault, type LineSource } from "./line_reader.ts";
+import { askYesNo } from "./questions.ts";
 import * as screen from "./screen.ts";
 import { interruptible } from "./shutdown.ts";
 
@@ -122,8 +123,7 @@ async function downloadChosen(peer: Peer, file: SearchResult, lines: LineSource)
   let done = await fetch(false);
   if (done.existing) {
     screen.say(alreadyHereLine(done));
-    const again = await askWithDefault(lines, "Download another copy anyway? (y/n)", "n");
-    if (!/^y/i.test(again)) return;
+    if (!await askYesNo(lines, "Download another copy anyway?", "n")) return;
     done = await fetch(true);
   }
   screen.say(savedLine(done));

@@ -31,9 +31,8 @@ export function createProgress(
   let last = 0;
   let drawn = false;
   const render = (received: number, sources: number) => {
-    first ??= received;
     const secs = Math.max((performance.now() - started) / 1000, 0.001);
-    const speed = (received - first) / secs;
+    const speed = (received - (first ?? received)) / secs;
     const frac = total === 0 ? 1 : received / total;
     const eta = speed > 0 ? Math.ceil((total - received) / speed) : NaN;
     const filled = Math.round(frac * BAR);
@@ -50,6 +49,7 @@ export function createProgress(
   };
   return {
     update(received, sources) {
+      first ??= received; // the first report is what was there before (resumed)
       const now = performance.now();
       const full = received >= total;
       if (now - last < (live ? 100 : 2000) && !full) return;

@@ -46,3 +46,17 @@ export async function askPort(
     }
   }
 }
+
+/** Asks a yes/no question until the answer is one (Enter: `fallback`). */
+export async function askYesNo(
+  lines: LineSource,
+  question: string,
+  fallback: "y" | "n",
+): Promise<boolean> {
+  for (;;) {
+    const answer = (await ask(lines, `${question} (y/n)`, fallback, "")).toLowerCase();
+    if (["y", "yes"].includes(answer)) return true;
+    if (["n", "no"].includes(answer)) return false;
+    screen.say(`Please answer y or n.`);
+  }
+}

@@ -76,8 +76,8 @@ export async function readDescriptions(root: string): Promise<Map<string, string
   let list: unknown;
   try {
     list = JSON.parse(text);
-  } catch {
-    throw new SwapmeetError(`${path} is not valid JSON`);
+  } catch (err) {
+    throw new SwapmeetError(`${path} is not valid JSON (${(err as Error).message})`);
   }
   const entries = Array.isArray(list) ? list : [];
   const map = new Map<string, string>();

@@ -185,7 +185,9 @@ export async function sayHello(
     clientFingerprint: certFingerprint(binding.cert),
   };
   if (!proofsMatch(reply.proof, serverProof(secret, input))) {
-    throw new AuthError("The other side does not know the secret");
+    throw new AuthError(
+      "The secret does not match: the other side could not prove it knows this one (a mistyped secret, or not the server meant)",
+    );
   }
   await conn.send({ type: "AUTH", proof: clientProof(secret, input) });
   return await authStep(conn.expect(["HI"], options.timeoutMs), false);

@@ -70,7 +70,10 @@ Deno.test("CLI: --secret-file and SWAPMEET_SECRET work end to end over TLS; iden
       env: { ...home("getter"), SWAPMEET_SECRET: "not-the-secret" },
     });
     assert.equal(wrong.code, 1);
-    assert.equal(wrong.stderr.trim(), "error: The other side does not know the secret");
+    assert.equal(
+      wrong.stderr.trim(),
+      "error: The secret does not match: the other side could not prove it knows this one (a mistyped secret, or not the server meant)",
+    );
     server.kill("SIGTERM");
     assert.equal((await server.status()).code, 0);
   }
