@@ -4,6 +4,7 @@
  * Help texts and main.ts's usage are made from it, so a flag is described once.
  * @module
  */
+import { fileURLToPath as fromFileUrl } from "node:url";
 import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
 import { parseRate } from "../peer/rate_limiter.ts";
 import type { PeerOptions } from "../peer/peer.ts";
@@ -186,6 +187,22 @@ export async function peerSettings(
     outDir: values.out ?? "downloads",
   };
   return { ...local, ...await networkSettings(values) };
+}
+
+/**
+ * The folder a peer shares when none is given: `testing_files` where the user
+ * stands, else the one that comes with Swapmeet (in a clone), else
+ * `testing_files` all the same (the menu then asks again).
+ */
+export function defaultShareDir(): string {
+  const here = "testing_files";
+  const bundled = fromFileUrl(new URL("../testing_files", import.meta.url));
+  for (const dir of [here, bundled]) {
+    try {
+      if (Deno.statSync(dir).isDirectory) return dir;
+    } catch { /* not there */ }
+  }
+  return here;
 }
 
 /** The index server's listening port from `--port` (default 1234). */

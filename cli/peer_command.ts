@@ -11,7 +11,13 @@ import { SwapmeetError } from "../shared/errors.ts";
 import { plural } from "../shared/text.ts";
 import { offerDescriptions } from "./describe_files.ts";
 import { LineReader, type LineSource } from "./line_reader.ts";
-import { type CommandSpec, noPositionals, parseCommand, peerSettings } from "./options.ts";
+import {
+  type CommandSpec,
+  defaultShareDir,
+  noPositionals,
+  parseCommand,
+  peerSettings,
+} from "./options.ts";
 import { runPeerMenu } from "./peer_menu.ts";
 import { portInUse } from "./port_in_use.ts";
 import * as screen from "./screen.ts";
@@ -51,7 +57,7 @@ export async function peerCommand(args: string[]): Promise<number> {
   const parsed = parseCommand(PEER, args);
   if (!parsed) return 0;
   noPositionals(PEER, parsed.positionals);
-  const shareDir = parsed.values.share ?? "testing_files";
+  const shareDir = parsed.values.share ?? defaultShareDir();
   await openShareFolder(shareDir); // a missing folder is said before the LAN is searched
   const settings = { ...await peerSettings(parsed.values), shareDir };
   const lock = await lockOutDir(settings.outDir);

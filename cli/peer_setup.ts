@@ -10,6 +10,7 @@ import { Peer } from "../peer/peer.ts";
 import { openShareFolder } from "../peer/share_folder.ts";
 import { offerDescriptions } from "./describe_files.ts";
 import { menuServer } from "./find_server.ts";
+import { defaultShareDir } from "./options.ts";
 import type { LineSource } from "./line_reader.ts";
 import { ask, askPort } from "./questions.ts";
 import type { PeerSettings } from "./peer_command.ts";
@@ -31,7 +32,7 @@ export async function setUpPeer(
   const lan = await menuServer(lines);
   let host = lan.host;
   let serverPort = lan.port;
-  let shareDir = "testing_files";
+  let shareDir = defaultShareDir();
   let port = 0;
   let outDir = "downloads";
   for (let problem = "";;) {

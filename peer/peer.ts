@@ -116,6 +116,13 @@ export class Peer {
       options = { ...options, identity: await ephemeralIdentity() };
     }
     const scan = options.shareDir === undefined ? null : await scanShare(options.shareDir);
+    if (scan?.badNames) {
+      options.log?.(
+        `Not shared: ${
+          plural(scan.badNames, "file")
+        } whose name the network cannot take (control characters, or longer than 1,024 characters).`,
+      );
+    }
     const outDir = resolve(options.outDir ?? "downloads");
     const shares = new ShareSet(scan?.files ?? [], basename(outDir));
     // A sharing peer goes on sharing what it downloaded in earlier runs.

@@ -43,6 +43,8 @@ export interface ShareScan {
   files: SharedFile[];
   /** How many files had to be hashed (not found in the hash cache). */
   hashed: number;
+  /** Files left out because their names cannot be shared (control characters, too long). */
+  badNames: number;
 }
 
 /** Checks that `dir` is a folder and returns its absolute real path. */
@@ -127,7 +129,7 @@ export interface ListedFile {
  * hashing them. Uses blocking calls: one async hop per file would cost more
  * than the listing itself (10,000 files list in well under 100 ms).
  */
-export function listShareFiles(root: string): ListedFile[] {
+export function listShareFiles(root: string, skipped = { badNames: 0 }): ListedFile[] {
   const out: ListedFile[] = [];
   const walk = (dir: string) => {
     let entries: Deno.DirEntry[];
@@ -139,7 +141,11 @@ export function listShareFiles(root: string): ListedFile[] {
     for (const entry of entries) {
       const path = join(dir, entry.name);
       const name = relative(root, path).split(sep).join("/");
-      if (isIgnored(name) || !isValidSharedName(name)) continue;
+      if (isIgnored(name)) continue;
+      if (!isValidSharedName(name)) {
+        skipped.badNames++;
+        continue;
+      }
       if (entry.isDirectory) {
         walk(path);
         continue;
@@ -178,7 +184,8 @@ export async function scanShare(dir: string): Promise<ShareScan> {
   await cache.load();
   const files: SharedFile[] = [];
   let hashed = 0;
-  for (const f of listShareFiles(root)) {
+  const skipped = { badNames: 0 };
+  for (const f of listShareFiles(root, skipped)) {
     const mtime = Math.floor(f.mtime);
     let hashes = cache.get(f.name, f.size, mtime);
     if (!hashes) {
@@ -206,7 +213,7 @@ export async function scanShare(dir: string): Promise<ShareScan> {
   }
   cache.retain(new Set(files.map((f) => f.name)));
   await cache.save();
-  return { root, files, hashed };
+  return { root, files, hashed, badNames: skipped.badNames };
 }
 
 /** The record registered with the index for a shared file. */

@@ -21,3 +21,10 @@ Deno.test("symlinks leading outside the share are not shared; links inside are",
   assert.deepEqual(files.map((f) => f.name), ["alias.txt", "plain.txt", "sub/deep.txt"]);
   assert.equal(files[1].sha256, await sha256Hex(new TextEncoder().encode("plain")));
 });
+
+Deno.test("files whose names the network cannot take are counted, not silently lost", async () => {
+  await using share = await tempDir({ "ok.txt": "fine", "bad\u001bname.txt": "x" });
+  const scan = await scanShare(share.path);
+  assert.deepEqual(scan.files.map((f) => f.name), ["ok.txt"]);
+  assert.equal(scan.badNames, 1);
+});
