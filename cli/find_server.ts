@@ -6,11 +6,13 @@
  * @module
  */
 import type { DiscoveredServer } from "../peer/discovery.ts";
+import type { NameConflict } from "../peer/server_choice.ts";
 import { IndexClient, type IndexClientOptions, type ServerAddress } from "../peer/index_client.ts";
 import type { ServerCandidates } from "../peer/index_link.ts";
-import { ConnectionClosedError, SwapmeetError } from "../shared/errors.ts";
+import { AuthError, ConnectionClosedError, SwapmeetError } from "../shared/errors.ts";
 import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
-import { parseServerAddress, UsageError } from "./args.ts";
+import { plural } from "../shared/text.ts";
+import { parseSecret, parseServerAddress, UsageError } from "./args.ts";
 import type { LineSource } from "./line_reader.ts";
 
 /** The `--network` option of the peer commands (for parseFlags). */
@@ -54,7 +56,9 @@ export interface ServerChoice {
 /**
  * Settles where a peer command connects, from its `--server` and
  * `--network` values; looks on the LAN (up to 2 s) only when no address
- * was given. Says on stderr what it found.
+ * was given. Says on stderr what it found. Servers that claim one name on
+ * the LAN (one may be an impostor) stop it with a usage error unless
+ * `--network` leaves only one of them.
  *
  * @example
  * ```ts
@@ -63,7 +67,7 @@ export interface ServerChoice {
  * ```
  */
 export async function chooseServer(
-  values: { server?: string; network?: string },
+  values: { server?: string; network?: string; secret?: string; "secret-file"?: string },
 ): Promise<ServerChoice> {
   if (values.server !== undefined || Deno.env.get("SWAPMEET_SERVER")) {
     return fixed([parseServerAddress(values.server)], false);
@@ -79,6 +83,13 @@ export async function chooseServer(
     return fixed([FALLBACK], true);
   }
   const pick = pickServers(found, network);
+  if (pick.kind === "conflict") {
+    throw new UsageError(
+      `${pick.conflicts.map(conflictText).join("; ")} (one may be an impostor); ` +
+        "pick the right one with --server HOST:PORT or --network NAME:\n" +
+        formatServers(pick.servers).join("\n"),
+    );
+  }
   if (pick.kind === "ambiguous") {
     throw new UsageError(
       `${pick.servers.length} index servers found on the LAN; pick one with --network NAME or --server HOST:PORT:\n` +
@@ -101,16 +112,42 @@ export async function chooseServer(
     `Using index server ${first.name} at ${first.host}:${first.port}, found on the LAN`,
   );
   const addresses = pick.servers.map(({ host, port }) => ({ host, port }));
-  return { ...fixed(addresses, false), servers: lanServerSource(addresses, found, { network }) };
+  const lan = parseSecret(values) === undefined ? undefined : pick.servers;
+  return {
+    ...fixed(addresses, false, lan),
+    servers: lanServerSource(addresses, found, { network }),
+  };
 }
 
-function fixed(addresses: ServerAddress[], fallback: boolean): ServerChoice {
+/** "two servers call themselves lab: 10.0.0.5:1234 and 10.0.0.66:4321". */
+export function conflictText(c: NameConflict): string {
+  const n = c.servers.length;
+  const where = c.servers.map((s) => `${s.host}:${s.port}`);
+  return c.more
+    ? `more than one server calls itself ${c.name}: ${where.join(", ")} and others not kept ` +
+      "(too many answers on the LAN)"
+    : `${n === 2 ? "two" : n} servers call themselves ${c.name}: ` +
+      `${where.slice(0, -1).join(", ")} and ${where.at(-1)}`;
+}
+
+/**
+ * The commands' connect and explain for `addresses`. `fallback`: they are
+ * the 127.0.0.1:1234 guess. `proving`: the servers found on the LAN that a
+ * caller with a secret dials, so a failed proof is said to be theirs.
+ */
+function fixed(
+  addresses: ServerAddress[],
+  fallback: boolean,
+  proving?: DiscoveredServer[],
+): ServerChoice {
   const explain = (err: unknown) =>
     fallback && err instanceof ConnectionClosedError
       ? new SwapmeetError(
         `No index server found on the LAN, and none at 127.0.0.1:1234 (${reason(err)}). ` +
           "Give one with --server HOST:PORT (or set SWAPMEET_SERVER).",
       )
+      : proving && err instanceof AuthError
+      ? failedProof(proving, err)
       : err;
   return {
     addresses,
@@ -132,6 +169,21 @@ function fixed(addresses: ServerAddress[], fallback: boolean): ServerChoice {
 
 function reason(err: Error): string {
   return err.message.split(": ").at(-1) ?? err.message;
+}
+
+/**
+ * A caller with the secret met a server found on the LAN that did not prove
+ * it (the handshake binds the proof to TLS, so a relay cannot borrow one):
+ * anyone can announce a server, so say it may be an impostor.
+ */
+function failedProof(servers: DiscoveredServer[], err: AuthError): AuthError {
+  const which = servers.map((s) => `${s.name} at ${s.host}:${s.port}`).join(", ");
+  const why = err.message.charAt(0).toLowerCase() + err.message.slice(1);
+  return new AuthError(
+    `The index server found on the LAN (${which}) failed to prove it knows the network ` +
+      `secret (${why}): it may be an impostor, or your secret is wrong. ` +
+      "Give the real server's address with --server HOST:PORT.",
+  );
 }
 
 /** Aligned lines: name, address, open or secret, network. */
@@ -167,18 +219,23 @@ export async function menuServer(lines: LineSource): Promise<MenuServer> {
     return { ...parseServerAddress(undefined), settle: () => undefined };
   }
   console.log("Looking for index servers on the LAN...");
-  const { findServers, lanServerSource } = await lanCode();
+  const { findServers, lanServerSource, nameConflicts } = await lanCode();
   const found = await findServers().catch(() => [] as DiscoveredServer[]);
+  const conflicts = nameConflicts(found);
   let chosen: DiscoveredServer | undefined = found[0];
   if (found.length === 0) console.log("No index server found on the LAN.");
-  else if (found.length === 1) {
+  else if (found.length === 1 && conflicts.length === 0) {
     console.log(`Found index server ${chosen.name} at ${chosen.host}:${chosen.port}.`);
   } else {
-    console.log(`Found ${found.length} index servers on the LAN:`);
+    console.log(`Found ${plural(found.length, "index server")} on the LAN:`);
     formatServers(found).forEach((line, i) =>
       console.log(`${String(i + 1).padStart(2)} - ${line.trimStart()}`)
     );
-    chosen = await pickByNumber(lines, found);
+    // No default then: Enter must not pick one of two that claim one name.
+    for (const c of conflicts) {
+      console.log(`Careful: ${conflictText(c)}; one may be an impostor. Pick by its address.`);
+    }
+    chosen = await pickByNumber(lines, found, conflicts.length === 0);
   }
   const start = chosen ?? FALLBACK;
   return {
@@ -198,11 +255,13 @@ export async function menuServer(lines: LineSource): Promise<MenuServer> {
 async function pickByNumber(
   lines: LineSource,
   found: DiscoveredServer[],
+  firstByDefault: boolean,
 ): Promise<DiscoveredServer | undefined> {
   for (;;) {
-    const answer = (await lines.ask(`Index server (1-${found.length}) [1]: `))?.trim();
+    const prompt = `Index server (1-${found.length})${firstByDefault ? " [1]" : ""}: `;
+    const answer = (await lines.ask(prompt))?.trim();
     if (answer === undefined) return undefined;
-    const n = answer === "" ? 1 : Number(answer);
+    const n = answer === "" && firstByDefault ? 1 : Number(answer);
     if (Number.isInteger(n) && n >= 1 && n <= found.length) return found[n - 1];
     console.log(`Please type a number from 1 to ${found.length}.`);
   }

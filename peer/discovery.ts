@@ -24,8 +24,8 @@
  * a network this machine is directly on, never routed elsewhere or to itself
  * through loopback.
  *
- * Duplicates (the same name, or the same address and port) keep the first.
- * A goodbye (PTR with TTL 0) removes the server it names.
+ * What one look keeps of the answers across responses (duplicates,
+ * conflicts, goodbyes, caps) is server_collector.ts's.
  * @module
  */
 import type { MdnsRecord, MdnsResponse } from "../net/mdns.ts";
@@ -48,6 +48,11 @@ export interface DiscoveredServer {
   secret: boolean;
   /** Network name (TXT `net`), when it has one. */
   network?: string;
+  /**
+   * Another answer claimed this instance name but was not kept (the look's
+   * list was full): a name conflict, like two servers of one name.
+   */
+  contested?: true;
 }
 
 const SERVICE = "._swapmeet._tcp.local";
@@ -55,8 +60,6 @@ const MAX_RECORDS = 64;
 const MAX_TXT_BYTES = 400;
 const MAX_TXT_STRINGS = 16;
 const MAX_NAME_BYTES = 63;
-/** Servers one look keeps; a LAN flooded with answers cannot grow it further. */
-export const MAX_SERVERS = 32;
 
 const encoder = new TextEncoder();
 const strictUtf8 = new TextDecoder("utf-8", { fatal: true });
@@ -223,52 +226,4 @@ function readTxt(data: unknown): { secret: boolean; network?: string } | null {
   const network = net === undefined ? undefined : cleanName(net);
   if (network === null) return null;
   return { secret: secret === "1", network };
-}
-
-/**
- * Gathers the servers of one look on the LAN, response by response: drops
- * what breaks the rules, keeps the first of duplicates, forgets a server
- * that says goodbye, and holds at most MAX_SERVERS.
- *
- * @example
- * ```ts
- * const found = new ServerCollector(localNetworks(Deno.networkInterfaces()));
- * found.add(response);
- * console.log(found.servers);
- * ```
- */
-export class ServerCollector {
-  readonly #networks: LocalNetwork[];
-  readonly #servers: DiscoveredServer[] = [];
-
-  constructor(networks: LocalNetwork[]) {
-    this.#networks = networks;
-  }
-
-  /** Takes one response; returns whether the list changed. */
-  add(response: MdnsResponse): boolean {
-    const { servers, gone } = parseResponse(response, this.#networks);
-    let changed = false;
-    for (const name of gone) {
-      const at = this.#servers.findIndex((s) => s.name.toLowerCase() === name);
-      if (at >= 0) {
-        this.#servers.splice(at, 1);
-        changed = true;
-      }
-    }
-    for (const s of servers) {
-      const duplicate = this.#servers.some((t) =>
-        t.name.toLowerCase() === s.name.toLowerCase() || (t.host === s.host && t.port === s.port)
-      );
-      if (duplicate || this.#servers.length >= MAX_SERVERS) continue;
-      this.#servers.push(s);
-      changed = true;
-    }
-    return changed;
-  }
-
-  /** The servers so far, in the order they were first heard. */
-  get servers(): DiscoveredServer[] {
-    return [...this.#servers];
-  }
 }

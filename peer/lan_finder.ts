@@ -7,15 +7,11 @@
  */
 import { browse as mdnsBrowse, type MdnsResponse } from "../net/mdns.ts";
 import { delay } from "../shared/deadline.ts";
-import {
-  type DiscoveredServer,
-  type LocalNetwork,
-  localNetworks,
-  ServerCollector,
-} from "./discovery.ts";
+import { type DiscoveredServer, type LocalNetwork, localNetworks } from "./discovery.ts";
 import type { ServerAddress } from "./index_client.ts";
 import type { ServerCandidates } from "./index_link.ts";
 import { matchesNetwork, reconnectOrder } from "./server_choice.ts";
+import { ServerCollector } from "./server_collector.ts";
 
 /** Longest look on the LAN before a peer command goes on. */
 export const DISCOVERY_TIMEOUT_MS = 2_000;
@@ -48,7 +44,8 @@ export interface FindOptions {
 
 /**
  * The index servers that answer on the LAN, in the order heard, checked by
- * discovery.ts's rules. Throws only when mDNS cannot be used at all.
+ * discovery.ts's rules and gathered by server_collector.ts's (a name
+ * conflict stays in the list). Throws only when mDNS cannot be used at all.
  *
  * @example
  * ```ts

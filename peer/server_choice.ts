@@ -1,14 +1,54 @@
 /**
  * Which of the index servers found on the LAN a peer uses, at start and when
  * it reconnects. Pure rules; the looking is lan_finder.ts's.
+ *
+ * Anyone on the LAN can announce a server under any name, so two servers of
+ * one instance name (case-insensitive, as in DNS) are a conflict that only a
+ * person can settle: they are never picked from silently.
  * @module
  */
 import type { DiscoveredServer } from "./discovery.ts";
 import type { ServerAddress } from "./index_client.ts";
 
-/** Whether `--network NAME` picks this server: its network name, or else its instance name. */
+/**
+ * Whether `--network NAME` picks this server: its network name, or else its
+ * instance name (case-insensitive, as in DNS).
+ */
 export function matchesNetwork(server: DiscoveredServer, network: string): boolean {
-  return server.network === network || server.name === network;
+  return server.network === network || server.name.toLowerCase() === network.toLowerCase();
+}
+
+/** Servers that call themselves by one instance name. */
+export interface NameConflict {
+  /** The name as the first of them gave it. */
+  name: string;
+  servers: DiscoveredServer[];
+  /** Others claimed the name too but were not kept (see DiscoveredServer.contested). */
+  more: boolean;
+}
+
+/**
+ * The name conflicts among `servers`: names that more than one server
+ * claims (or that a turned-away answer claimed too).
+ *
+ * @example
+ * ```ts
+ * nameConflicts(found).map((c) => c.name); // ["lab"] when two servers call themselves lab
+ * ```
+ */
+export function nameConflicts(servers: DiscoveredServer[]): NameConflict[] {
+  const byName = new Map<string, DiscoveredServer[]>();
+  for (const s of servers) {
+    const key = s.name.toLowerCase();
+    byName.set(key, [...byName.get(key) ?? [], s]);
+  }
+  return [...byName.values()]
+    .filter((group) => group.length > 1 || group[0].contested)
+    .map((group) => ({
+      name: group[0].name,
+      servers: group,
+      more: group.some((s) => s.contested),
+    }));
 }
 
 /** What to do with the servers found. */
@@ -18,11 +58,14 @@ export type ServerPick =
   /** One server, or several of one network (any of them serves the same index): in this order. */
   | { kind: "use"; servers: DiscoveredServer[] }
   /** Servers of different networks: a person must choose. */
-  | { kind: "ambiguous"; servers: DiscoveredServer[] };
+  | { kind: "ambiguous"; servers: DiscoveredServer[] }
+  /** Servers that claim one name (a possible impostor): a person must choose. */
+  | { kind: "conflict"; servers: DiscoveredServer[]; conflicts: NameConflict[] };
 
 /**
  * Picks among `found` (in the order heard), keeping only those that match
- * `network` when it is given.
+ * `network` when it is given. A name conflict among those is never settled
+ * here.
  *
  * @example
  * ```ts
@@ -33,6 +76,8 @@ export type ServerPick =
 export function pickServers(found: DiscoveredServer[], network?: string): ServerPick {
   const servers = network === undefined ? found : found.filter((s) => matchesNetwork(s, network));
   if (servers.length === 0) return { kind: "none" };
+  const conflicts = nameConflicts(servers);
+  if (conflicts.length > 0) return { kind: "conflict", servers, conflicts };
   const net = servers[0].network;
   if (servers.length === 1 || (net !== undefined && servers.every((s) => s.network === net))) {
     return { kind: "use", servers };
@@ -49,10 +94,11 @@ export interface PreviousServer {
 
 /**
  * Where a peer that lost its server (and was given no address) tries next,
- * in order: a server of the same name (it moved), then what `pickServers`
- * would use now (the server came back elsewhere under another name: only
- * when that choice is unambiguous), then the old address (it comes back in
- * place without announcing). No duplicates.
+ * in order: the one server of the same name (it moved; never one of several
+ * that claim the name), then what `pickServers` would use now (the server
+ * came back elsewhere under another name: only when that choice is
+ * unambiguous), then the old address (it comes back in place without
+ * announcing). No duplicates.
  *
  * @example
  * ```ts
@@ -71,7 +117,9 @@ export function reconnectOrder(
     }
   };
   if (previous?.name !== undefined) {
-    found.filter((s) => s.name === previous.name).forEach(add);
+    const key = previous.name.toLowerCase();
+    const named = found.filter((s) => s.name.toLowerCase() === key);
+    if (nameConflicts(named).length === 0) named.forEach(add);
   }
   const pick = pickServers(found, network);
   if (pick.kind === "use") pick.servers.forEach(add);

@@ -5,7 +5,8 @@
  * @module
  */
 import { browse } from "../../net/mdns.ts";
-import { localNetworks, ServerCollector } from "../../peer/discovery.ts";
+import { localNetworks } from "../../peer/discovery.ts";
+import { ServerCollector } from "../../peer/server_collector.ts";
 
 const found = new ServerCollector(localNetworks(Deno.networkInterfaces()));
 let names = new Set<string>();

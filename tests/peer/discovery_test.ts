@@ -1,14 +1,7 @@
 import assert from "node:assert/strict";
 import fc from "fast-check";
 import type { MdnsRecord, MdnsResponse } from "../../net/mdns.ts";
-import {
-  cleanName,
-  isLocalAddress,
-  localNetworks,
-  MAX_SERVERS,
-  parseResponse,
-  ServerCollector,
-} from "../../peer/discovery.ts";
+import { cleanName, isLocalAddress, localNetworks, parseResponse } from "../../peer/discovery.ts";
 import { PROTOCOL_VERSION } from "../../shared/protocol.ts";
 import { answer, enc, NETS, V } from "./_answers.ts";
 
@@ -165,20 +158,6 @@ Deno.test("parseResponse never throws and only ever yields clean servers, whatev
     }),
     { numRuns: 500 },
   );
-});
-
-Deno.test("the collector keeps the first of duplicates, honours goodbyes and caps the list", () => {
-  const c = new ServerCollector(NETS);
-  assert.equal(c.add(answer()), true);
-  assert.equal(c.add(answer()), false, "the same answer again");
-  assert.equal(c.add(answer({ name: "cs lab INDEX", a: ["10.0.0.6"] })), false, "same name");
-  assert.equal(c.add(answer({ name: "Impostor" })), false, "same address and port");
-  assert.equal(c.add(answer({ name: "Physics", port: 4000 })), true);
-  assert.deepEqual(c.servers.map((s) => s.name), ["CS Lab index", "Physics"]);
-  assert.equal(c.add(answer({ name: "CS Lab index", ttl: 0 })), true, "goodbye");
-  assert.deepEqual(c.servers.map((s) => s.name), ["Physics"]);
-  for (let i = 0; i < MAX_SERVERS + 10; i++) c.add(answer({ name: `s${i}`, port: 5000 + i }));
-  assert.equal(c.servers.length, MAX_SERVERS);
 });
 
 Deno.test("local networks: IPv4 interfaces from /8 to /32, loopback and IPv6 left out", () => {

@@ -106,3 +106,19 @@ Deno.test("a reconnecting link gets the first list, then a fresh look each time"
   ]);
   assert.equal(asked, 2);
 });
+
+Deno.test("an impostor's goodbyes and announcements under the real name leave both in the look", async () => {
+  const evil = { from: "10.0.0.66", a: ["10.0.0.66"], port: 4321, target: "evil.local" };
+  const bye = answer({ ...evil, ttl: 0 });
+  // As the reviewer's script does: goodbye, then its own answer, over and over, around the real one.
+  const round = [bye, answer(evil)];
+  const lan = fakeLan([[...round, ...round], [answer(), ...round, ...round], round]);
+  const look = findServers({ ...quick, graceMs: 60_000, timeoutMs: 100, browse: lan.browse });
+  lan.next();
+  lan.next();
+  const found = await look;
+  assert.deepEqual(found.map((s) => `${s.name} ${s.host}:${s.port}`).sort(), [
+    "CS Lab index 10.0.0.5:1234",
+    "CS Lab index 10.0.0.66:4321",
+  ]);
+});

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { DiscoveredServer } from "../../peer/discovery.ts";
-import { pickServers, reconnectOrder } from "../../peer/server_choice.ts";
+import { nameConflicts, pickServers, reconnectOrder } from "../../peer/server_choice.ts";
 
 const lab: DiscoveredServer = { name: "CS Lab index", host: "10.0.0.5", port: 1234, secret: false };
 const physA: DiscoveredServer = {
@@ -28,7 +28,41 @@ Deno.test("pick with --network: by network name, else by instance name", () => {
   });
   assert.deepEqual(pickServers([lab, physA], "CS Lab index"), { kind: "use", servers: [lab] });
   assert.deepEqual(pickServers([lab, physA], "chemistry"), { kind: "none" });
-  assert.deepEqual(pickServers([lab], "cs lab index"), { kind: "none" }, "names match exactly");
+  assert.deepEqual(
+    pickServers([lab], "cs lab index"),
+    { kind: "use", servers: [lab] },
+    "as in DNS",
+  );
+  assert.deepEqual(
+    pickServers([physA], "Physics"),
+    { kind: "none" },
+    "network names match exactly",
+  );
+});
+
+const impostor: DiscoveredServer = { ...lab, host: "10.0.0.66", port: 4321 };
+
+Deno.test("two servers of one name are a conflict, never picked from, whatever else they are", () => {
+  const conflict = (servers: DiscoveredServer[], network?: string) => {
+    const pick = pickServers(servers, network);
+    assert.equal(pick.kind, "conflict", JSON.stringify(servers));
+    return pick.kind === "conflict" ? pick : null;
+  };
+  assert.deepEqual(conflict([lab, impostor])?.conflicts, [
+    { name: "CS Lab index", servers: [lab, impostor], more: false },
+  ]);
+  assert.deepEqual(conflict([impostor, physA, lab])?.servers, [impostor, physA, lab]);
+  // Names compare as in DNS; one network does not make them one server.
+  conflict([lab, { ...impostor, name: "cs lab INDEX" }]);
+  conflict([{ ...physA, name: "x" }, { ...physB, name: "x" }]);
+  // --network by the shared name does not settle it...
+  conflict([lab, impostor], "CS Lab index");
+  // ...a network only one of them claims does.
+  const ours = { ...lab, network: "cs" };
+  assert.deepEqual(pickServers([impostor, ours], "cs"), { kind: "use", servers: [ours] });
+  // A server whose name a turned-away answer claimed is a conflict on its own.
+  assert.deepEqual(conflict([{ ...impostor, contested: true }])?.conflicts[0].more, true);
+  assert.deepEqual(nameConflicts([lab, physA, physB]), []);
 });
 
 Deno.test("reconnect order: same name, then the LAN's unambiguous choice, then the old address", () => {
@@ -56,6 +90,14 @@ Deno.test("reconnect order: same name, then the LAN's unambiguous choice, then t
   ]);
   // Nothing announced: the old address (the server may come back there without announcing).
   assert.deepEqual(reconnectOrder([], { address: old }), [old]);
+  // Two servers now claim our name: neither is followed; the old address is.
+  assert.deepEqual(reconnectOrder([moved, impostor], { address: old, name: "CS Lab index" }), [
+    old,
+  ]);
+  assert.deepEqual(
+    reconnectOrder([{ ...moved, contested: true }], { address: old, name: "CS Lab index" }),
+    [old],
+  );
   // A network keeps to its own servers.
   assert.deepEqual(reconnectOrder([lab, physB], { address: old }, "physics"), [
     { host: "10.0.0.7", port: 1234 },
