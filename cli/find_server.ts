@@ -147,7 +147,7 @@ function fixed(
           "Give one with --server HOST:PORT (or set SWAPMEET_SERVER).",
       )
       : proving && err instanceof AuthError
-      ? failedProof(proving, err)
+      ? failedProof(proving)
       : err;
   return {
     addresses,
@@ -176,12 +176,11 @@ function reason(err: Error): string {
  * it (the handshake binds the proof to TLS, so a relay cannot borrow one):
  * anyone can announce a server, so say it may be an impostor.
  */
-function failedProof(servers: DiscoveredServer[], err: AuthError): AuthError {
+function failedProof(servers: DiscoveredServer[]): AuthError {
   const which = servers.map((s) => `${s.name} at ${s.host}:${s.port}`).join(", ");
-  const why = err.message.charAt(0).toLowerCase() + err.message.slice(1);
   return new AuthError(
     `The index server found on the LAN (${which}) failed to prove it knows the network ` +
-      `secret (${why}): it may be an impostor, or your secret is wrong. ` +
+      "secret: it may be an impostor, or your secret is wrong. " +
       "Give the real server's address with --server HOST:PORT.",
   );
 }

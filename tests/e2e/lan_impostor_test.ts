@@ -82,7 +82,7 @@ lanTest(
       search.stderr.trim(),
       `Using index server lab at ${fake}, found on the LAN\n` +
         `error: The index server found on the LAN (lab at ${fake}) failed to prove it knows the ` +
-        "network secret (the other side does not know the secret): it may be an impostor, or " +
+        "network secret: it may be an impostor, or " +
         "your secret is wrong. Give the real server's address with --server HOST:PORT.",
     );
   },

@@ -8,7 +8,12 @@ import { corruptEveryPiece, pipeConnector, randomBytes, tempDir } from "../_help
 const MiB = 1024 * 1024;
 
 /** Holders 1…n sharing `content` through in-process file services. */
-async function holders(content: Uint8Array, n: number, corrupt: number[] = []) {
+async function holders(
+  content: Uint8Array,
+  n: number,
+  corrupt: number[] = [],
+  honestRate?: number,
+) {
   const dir = await tempDir({ "lecture.mp4": content });
   const [file] = (await scanShare(dir.path)).files;
   const services = new Map<number, FileService>();
@@ -18,6 +23,7 @@ async function holders(content: Uint8Array, n: number, corrupt: number[] = []) {
       id,
       createFileService((sha) => sha === file.sha256 ? file : undefined, {
         uploadTransform: corrupt.includes(id) ? corruptEveryPiece : undefined,
+        maxUploadRate: corrupt.includes(id) ? undefined : honestRate,
       }),
     );
     peers.push({
@@ -45,7 +51,8 @@ Deno.test("downloadFile over in-memory pipes: three holders, every chunk checked
 
 Deno.test("downloadFile over in-memory pipes: a corrupting holder is dropped by name, the file is right", async () => {
   const content = randomBytes(4 * MiB, 142);
-  const h = await holders(content, 2, [1]);
+  // The honest holder is slow enough that the corrupting one surely sends chunks.
+  const h = await holders(content, 2, [1], 4_000_000);
   await using _dir = h.dir;
   await using out = await tempDir();
   const notes: string[] = [];
