@@ -17,7 +17,12 @@ import { type CommandSpec, noPositionals, parseCommand, serverPort } from "./opt
 import { portInUse } from "./port_in_use.ts";
 import * as screen from "./screen.ts";
 import { onShutdown } from "./shutdown.ts";
-import { type AnnounceSettings, parseAnnounceSettings, startAnnouncer } from "./server_announce.ts";
+import {
+  type Announcer,
+  type AnnounceSettings,
+  parseAnnounceSettings,
+  startAnnouncer,
+} from "./server_announce.ts";
 
 /** The server command's flags and help. */
 export const SERVER: CommandSpec = {
@@ -130,23 +135,25 @@ export async function serveUntilStopped(
   console_: LineReader,
 ): Promise<void> {
   const { hostname, port } = server.addr;
-  screen.say(
-    `Swapmeet index server listening on ${hostname}:${port} (${
-      identity ? `private network, TLS certificate SHA-256 ${identity.fingerprint}` : "open network"
-    }). Type "quit" or press Ctrl-C to stop.`,
-  );
-  const announcer = startAnnouncer(settings, port, (line) => screen.say(line));
+  let announcer: Announcer | null = null;
   let stopping: Promise<void> | null = null;
   const stop = (why: string) => {
     stopping ??= (async () => {
       screen.say(`Stopping (${why})...`);
-      await announcer.stop(); // goodbye first: nobody should find a server that is going
+      await announcer?.stop(); // goodbye first: nobody should find a server that is going
       await server.close();
       screen.say("Index server stopped.");
     })();
     return stopping;
   };
+  // Ctrl-C is ours before anyone is told we listen (a signal without a handler ends the process).
   onShutdown((signal) => stop(signal));
+  screen.say(
+    `Swapmeet index server listening on ${hostname}:${port} (${
+      identity ? `private network, TLS certificate SHA-256 ${identity.fingerprint}` : "open network"
+    }). Type "quit" or press Ctrl-C to stop.`,
+  );
+  announcer = startAnnouncer(settings, port, (line) => screen.say(line));
   // The console: "quit" stops the server; end of input leaves it running.
   for (;;) {
     const line = await console_.readLine();

@@ -54,16 +54,18 @@ export async function shareCommand(args: string[]): Promise<number> {
     throw portInUse(err, "serve files", `port ${settings.port}`, "flag") ??
       settings.choice.explain(err);
   });
-  screen.say(
-    `Peer ${peer.peerId}: sharing ${plural(peer.shares.length, "file")} from ${
-      resolve(positionals[0])
-    } on port ${peer.port}. Ctrl-C to stop.`,
-  );
-  await new Promise<void>((done) =>
+  // Ctrl-C is ours before anyone is told we share (a signal without a handler ends the process).
+  const stopped = new Promise<void>((done) =>
     onShutdown(async () => {
       await peer.close();
       done();
     })
   );
+  screen.say(
+    `Peer ${peer.peerId}: sharing ${plural(peer.shares.length, "file")} from ${
+      resolve(positionals[0])
+    } on port ${peer.port}. Ctrl-C to stop.`,
+  );
+  await stopped;
   return 0;
 }
