@@ -10,7 +10,8 @@ import { IndexClient, type IndexClientOptions, type ServerAddress } from "../pee
 import type { ServerCandidates } from "../peer/index_link.ts";
 import { ConnectionClosedError, SwapmeetError } from "../shared/errors.ts";
 import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
-import { parseServerAddress, UsageError } from "./args.ts";
+import { serversAfter } from "../peer/server_choice.ts";
+import { parseServerList, UsageError } from "./args.ts";
 import type { LineSource } from "./line_reader.ts";
 
 /** The `--network` option of the peer commands (for parseFlags). */
@@ -66,7 +67,7 @@ export async function chooseServer(
   values: { server?: string; network?: string },
 ): Promise<ServerChoice> {
   if (values.server !== undefined || Deno.env.get("SWAPMEET_SERVER")) {
-    return fixed([parseServerAddress(values.server)], false);
+    return fixed(parseServerList(values.server), false);
   }
   if (!mdnsEnabled()) return fixed([FALLBACK], false);
   const { network } = values;
@@ -114,7 +115,8 @@ function fixed(addresses: ServerAddress[], fallback: boolean): ServerChoice {
       : err;
   return {
     addresses,
-    servers: () => addresses,
+    // After losing one, the next ones first; the one lost last (it may come back).
+    servers: (last) => serversAfter(addresses, last),
     async connect(options) {
       let last: unknown;
       for (const address of addresses) {
@@ -164,7 +166,7 @@ export interface MenuServer {
 export async function menuServer(lines: LineSource): Promise<MenuServer> {
   const env = Deno.env.get("SWAPMEET_SERVER");
   if (env || !mdnsEnabled()) {
-    return { ...parseServerAddress(undefined), settle: () => undefined };
+    return { ...parseServerList(undefined)[0], settle: () => undefined };
   }
   console.log("Looking for index servers on the LAN...");
   const { findServers, lanServerSource } = await lanCode();

@@ -22,7 +22,7 @@ export const FLAGS = {
   server: {
     arg: "H:P",
     help:
-      "index server (default $SWAPMEET_SERVER, else the one found on the LAN, else 127.0.0.1:1234)",
+      "index server, or several of one network tried in turn: H:P,H:P (default $SWAPMEET_SERVER, else those found on the LAN, else 127.0.0.1:1234)",
   },
   network: { arg: "NAME", help: "on the LAN, use the index server of this network (or this name)" },
   redis: {

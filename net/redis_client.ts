@@ -37,13 +37,13 @@ export function parseRedisUrl(text: string): RedisTarget {
     new SwapmeetError(
       `Redis address must look like redis://HOST:PORT[/DB], got "${text}" (${why})`,
     );
+  if (!/^redis:\/\//i.test(text)) throw wrong("it must start with redis://");
   let url: URL;
   try {
     url = new URL(text);
   } catch {
     throw wrong("not a URL");
   }
-  if (url.protocol !== "redis:") throw wrong("it must start with redis://");
   const host = url.hostname.replace(/^\[(.*)\]$/, "$1");
   if (host === "") throw wrong("no host");
   const db = url.pathname.replace(/^\//, "");
