@@ -54,17 +54,21 @@ export class Publisher {
     this.#send(id, PUT_PEER, [infoJson(state.peer), ...args]);
   }
 
-  /** Files of these names, as the store now has them. */
+  /** Files of these names, as the store now has them (in entries of at most ENTRY_BYTES). */
   add(peer: PeerEntry, names: readonly string[]): void {
-    const records = this.#p.replica.records(peer, new Set(names));
-    if (records.length === 0) return;
-    this.#send(peer.id, ADD_FILES, records.flatMap((r) => [r.name, JSON.stringify(r)]));
+    const pairs = this.#p.replica.records(peer, new Set(names))
+      .map((r) => [r.name, JSON.stringify(r)]);
+    for (const part of chunks(pairs, (pair) => pair[1].length)) {
+      this.#send(peer.id, ADD_FILES, part.flat());
+    }
   }
 
   /** Files of these names that the peer no longer has. */
   remove(peer: PeerEntry, names: readonly string[]): void {
     const gone = [...new Set(names)].filter((n) => !peer.files.has(n));
-    if (gone.length > 0) this.#send(peer.id, REMOVE_FILES, [JSON.stringify(gone), ...gone]);
+    for (const part of chunks(gone, (name) => name.length + 3)) {
+      this.#send(peer.id, REMOVE_FILES, [JSON.stringify(part), ...part]);
+    }
   }
 
   /** The peer left. */
@@ -122,4 +126,29 @@ export class Publisher {
       },
     );
   }
+}
+
+/**
+ * Bytes of changes in one stream entry, about: a REGISTER of 5,000 records
+ * (1 MiB) becomes several entries, so that the stream (STREAM_MAXLEN
+ * entries) holds at most about 320 MB however peers churn.
+ */
+export const ENTRY_BYTES = 64 * 1024;
+
+/** `items` in runs of about ENTRY_BYTES (each run at least one item). */
+function chunks<T>(items: readonly T[], bytes: (item: T) => number): T[][] {
+  const out: T[][] = [];
+  let run: T[] = [];
+  let size = 0;
+  for (const item of items) {
+    if (run.length > 0 && size + bytes(item) > ENTRY_BYTES) {
+      out.push(run);
+      run = [];
+      size = 0;
+    }
+    run.push(item);
+    size += bytes(item);
+  }
+  if (run.length > 0) out.push(run);
+  return out;
 }

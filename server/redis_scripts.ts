@@ -8,8 +8,12 @@
  * @module
  */
 
-/** Entries the change stream keeps, about (older ones are trimmed). */
-export const STREAM_MAXLEN = 10_000;
+/**
+ * Entries the change stream keeps, about (older ones are trimmed): each one
+ * at most about 64 KiB of changes (redis_publisher.ts), apart from a peer
+ * published whole again. A server that falls further behind rebuilds.
+ */
+export const STREAM_MAXLEN = 5_000;
 
 /** One network's keys. */
 export interface NetworkKeys {

@@ -302,3 +302,29 @@ redisTest("Redis unreachable at start: one line naming it", async () => {
       err.message.includes(`Cannot reach Redis at 127.0.0.1:${port}`),
   );
 });
+
+redisTest(
+  "a REGISTER of 5,000 records travels as entries of about 64 KiB each, and arrives whole",
+  async () => {
+    await using redis = await TestRedis.start();
+    await using a = await netServer(redis, "big");
+    await using b = await netServer(redis, "big");
+    const ann = await IndexClient.connect(a.address, { port: 4001 });
+    try {
+      const records = Array.from({ length: 5_000 }, (_, i) => record(`music/track_${i}.mp3`));
+      await ann.register(records);
+      await waitFor(() => b.store.fileCount === 5_000, "all 5,000 on server b");
+      const entries = (await redis.cli("XRANGE", "sm:big:changes", "-", "+")).split("\n")
+        .filter((line) => line.startsWith('{"op":"add"'));
+      const bytes = await redis.cli("XLEN", "sm:big:changes");
+      assert.ok(entries.length >= 10, `${entries.length} entries`);
+      for (const e of entries) assert.ok(e.length <= 64 * 1024 + 3_000, `${e.length} bytes`);
+      assert.ok(Number(bytes) >= entries.length);
+      await ann.unregister(records.map((r) => r.name));
+      await waitFor(() => b.store.fileCount === 0, "all gone from server b");
+    } finally {
+      ann.close();
+    }
+  },
+  { sanitizeOps: false, sanitizeResources: false },
+);
