@@ -105,9 +105,11 @@ export class Replica {
         }
         peer ??= store.addPeer(change.peer);
         this.#owners.set(id, origin);
-        const wanted = new Set(change.files.map((f) => f.name));
-        const gone = [...peer.files.keys()].filter((name) => !wanted.has(name));
-        if (gone.length > 0) await store.unregister(id, gone);
+        if (peer.files.size > 0) {
+          const wanted = new Set(change.files.map((f) => f.name));
+          const gone = [...peer.files.keys()].filter((name) => !wanted.has(name));
+          if (gone.length > 0) await store.unregister(id, gone);
+        }
         await this.#upsert(peer, change.files, slice);
         return "applied";
       }
@@ -186,7 +188,7 @@ export class Replica {
 
   /** Adds or replaces the records that differ from what the peer has. */
   async #upsert(peer: PeerEntry, files: SharedRecord[], slice?: TimeSlice): Promise<void> {
-    const changed = files.filter((f) => {
+    const changed = peer.files.size === 0 ? files : files.filter((f) => {
       const id = peer.files.get(f.name);
       const file = id === undefined ? undefined : this.store.file(id);
       return !file || file.sharedAt !== f.sharedAt || !sameRecord(file.record, f);
