@@ -4,7 +4,7 @@
  * files added or replaced, files removed, a peer gone, a block of peer IDs
  * taken. Each one sets state (never "add one more"), so applying it twice,
  * or again after a snapshot that already holds it, changes nothing.
- * docs/architecture.md gives the format. Pure functions; no I/O.
+ * docs/protocol.md, section 6, gives the format. Pure functions; no I/O.
  * @module
  */
 import { isValidSharedName } from "../shared/file_names.ts";

@@ -8,7 +8,7 @@
  * IDs come in blocks from one counter (id_blocks.ts). When Redis is away,
  * servers answer from their copies and publish what they could not once it
  * is back; when it comes back empty, each publishes its own peers again.
- * docs/architecture.md tells the whole story.
+ * docs/protocol.md, section 6, tells the whole story.
  * @module
  */
 import type { RedisConnection } from "../net/redis_client.ts";

@@ -4,7 +4,7 @@
  * one step (Redis runs a script atomically), numbering it from one counter:
  * the records always hold what the stream says up to its last entry, and a
  * reader that finds a number missing knows it missed something.
- * docs/architecture.md describes every key and the stream's format.
+ * docs/protocol.md, section 6, describes every key and the stream's format.
  * @module
  */
 
