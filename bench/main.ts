@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { hostileLoad } from "./hostile_load.ts";
 import { discovery } from "./discovery.ts";
+import { redisFigures } from "./redis_bench.ts";
 import { indexFigures } from "./index_bench.ts";
 import { idlePeers } from "./idle_peers.ts";
 import { machine, ROOT } from "./machine.ts";
@@ -35,6 +36,10 @@ const SIZES = {
     startupBytes: 8 * MiB,
     hostileRecords: 2_000,
     hostileIdleSeconds: 1,
+    redisFiles: 2_000,
+    redisPeers: 20,
+    lagSamples: 50,
+    redisRuns: 1,
   },
   quick: {
     runs: 3,
@@ -52,6 +57,10 @@ const SIZES = {
     startupBytes: 128 * MiB,
     hostileRecords: 20_000,
     hostileIdleSeconds: 3,
+    redisFiles: 100_000,
+    redisPeers: 1_000,
+    lagSamples: 200,
+    redisRuns: 3,
   },
   full: {
     runs: 5,
@@ -69,6 +78,10 @@ const SIZES = {
     startupBytes: 1024 * MiB,
     hostileRecords: 100_000,
     hostileIdleSeconds: 5,
+    redisFiles: 1_000_000,
+    redisPeers: 10_000,
+    lagSamples: 500,
+    redisRuns: 3,
   },
 };
 
@@ -107,6 +120,8 @@ try {
   if (want("7")) figures.push(...await hostileLoad(size));
   if (want("8")) figures.push(await tlsSingleSource(size, work));
   if (want("9")) figures.push(...await discovery(size, work));
+  quiet();
+  if (want("10")) figures.push(...await redisFigures(size, work));
 } finally {
   await Deno.remove(work, { recursive: true }).catch(() => {});
 }

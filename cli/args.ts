@@ -59,6 +59,26 @@ export function parseServerAddress(text: string | undefined): ServerAddress {
   return { host, port };
 }
 
+/**
+ * Parses `--server` (or $SWAPMEET_SERVER): one `HOST:PORT`, or several
+ * separated by commas (servers of one network, tried in turn).
+ */
+export function parseServerList(text: string | undefined): ServerAddress[] {
+  const value = text ?? Deno.env.get("SWAPMEET_SERVER");
+  if (value === undefined) return [parseServerAddress(undefined)];
+  const parts = value.split(",").map((part) => part.trim());
+  if (parts.includes("")) {
+    throw new UsageError(
+      `--server must look like HOST:PORT or HOST:PORT,HOST:PORT, got "${value}"`,
+    );
+  }
+  const list: ServerAddress[] = [];
+  for (const a of parts.map(parseServerAddress)) {
+    if (!list.some((b) => a.host === b.host && a.port === b.port)) list.push(a);
+  }
+  return list;
+}
+
 /** The flags every command takes for a private network's secret. */
 export const SECRET_OPTIONS = {
   secret: { type: "string" },

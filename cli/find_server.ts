@@ -12,7 +12,8 @@ import type { ServerCandidates } from "../peer/index_link.ts";
 import { AuthError, ConnectionClosedError, SwapmeetError } from "../shared/errors.ts";
 import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
 import { plural } from "../shared/text.ts";
-import { parseSecret, parseServerAddress, UsageError } from "./args.ts";
+import { serversAfter } from "../peer/server_choice.ts";
+import { parseSecret, parseServerList, UsageError } from "./args.ts";
 import type { LineSource } from "./line_reader.ts";
 
 /** The `--network` option of the peer commands (for parseFlags). */
@@ -70,7 +71,7 @@ export async function chooseServer(
   values: { server?: string; network?: string; secret?: string; "secret-file"?: string },
 ): Promise<ServerChoice> {
   if (values.server !== undefined || Deno.env.get("SWAPMEET_SERVER")) {
-    return fixed([parseServerAddress(values.server)], false);
+    return fixed(parseServerList(values.server), false);
   }
   if (!mdnsEnabled()) return fixed([FALLBACK], false);
   const { network } = values;
@@ -151,7 +152,8 @@ function fixed(
       : err;
   return {
     addresses,
-    servers: () => addresses,
+    // After losing one, the next ones first; the one lost last (it may come back).
+    servers: (last) => serversAfter(addresses, last),
     async connect(options) {
       let last: unknown;
       for (const address of addresses) {
@@ -215,7 +217,7 @@ export interface MenuServer {
 export async function menuServer(lines: LineSource): Promise<MenuServer> {
   const env = Deno.env.get("SWAPMEET_SERVER");
   if (env || !mdnsEnabled()) {
-    return { ...parseServerAddress(undefined), settle: () => undefined };
+    return { ...parseServerList(undefined)[0], settle: () => undefined };
   }
   console.log("Looking for index servers on the LAN...");
   const { findServers, lanServerSource, nameConflicts } = await lanCode();

@@ -23,9 +23,14 @@ export const FLAGS = {
   server: {
     arg: "H:P",
     help:
-      "index server (default $SWAPMEET_SERVER, else the one found on the LAN, else 127.0.0.1:1234)",
+      "index server, or several of one network tried in turn: H:P,H:P (default $SWAPMEET_SERVER, else those found on the LAN, else 127.0.0.1:1234)",
   },
   network: { arg: "NAME", help: "on the LAN, use the index server of this network (or this name)" },
+  redis: {
+    arg: "URL",
+    help:
+      "share one index with the servers of this Redis and --network: redis://HOST:PORT[/DB] (default $SWAPMEET_REDIS)",
+  },
   "no-announce": {
     arg: "",
     help: "do not announce the server on the LAN (peers then need --server)",

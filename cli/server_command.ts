@@ -7,11 +7,15 @@ import {
   type IndexServer,
   startIndexServer,
 } from "../server/index_server.ts";
+import type { IndexNetwork } from "../server/index_network.ts";
+import { IndexStore } from "../server/index_store.ts";
 import type { SessionLimits } from "../server/requests.ts";
+import { describeRedis, parseRedisUrl, type RedisTarget } from "../net/redis_client.ts";
+import { plural } from "../shared/text.ts";
 import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
 import { SwapmeetError } from "../shared/errors.ts";
 import type { TlsIdentity } from "../net/tls_identity.ts";
-import { parseCount, parseSecret, privateIdentity } from "./args.ts";
+import { parseCount, parseSecret, privateIdentity, UsageError } from "./args.ts";
 import { LineReader } from "./line_reader.ts";
 import { type CommandSpec, noPositionals, parseCommand, serverPort } from "./options.ts";
 import { portInUse } from "./port_in_use.ts";
@@ -24,11 +28,14 @@ import {
   startAnnouncer,
 } from "./server_announce.ts";
 
+/** The network name of servers given --redis and no --network. */
+export const DEFAULT_NETWORK = "swapmeet";
+
 /** The server command's flags and help. */
 export const SERVER: CommandSpec = {
   name: "server",
   args: "",
-  brief: ["host", "port", "name", "no-announce"],
+  brief: ["host", "port", "name", "redis"],
   about: `Runs the index server. Peers register their files with it and search it.
 Type "quit" (or press Ctrl-C) to stop it.`,
   flags: [
@@ -43,7 +50,11 @@ Type "quit" (or press Ctrl-C) to stop it.`,
     "max-connections",
     "max-per-address",
     ["name", "name announced on the LAN (default: this machine's name)"],
-    ["network", "network name announced on the LAN (peers pick it with --network)"],
+    [
+      "network",
+      `network name, announced on the LAN; with --redis, the servers that share one index (default "${DEFAULT_NETWORK}")`,
+    ],
+    "redis",
     "no-announce",
   ],
 };
@@ -55,6 +66,8 @@ export interface ServerSettings extends AnnounceSettings {
   heartbeatSeconds?: number;
   secret?: string;
   limits?: Partial<SessionLimits>;
+  /** Share the index with the other servers of this Redis and network. */
+  redis?: RedisTarget;
 }
 
 /** Parses `server` arguments; null when --help was printed. */
@@ -67,6 +80,8 @@ export function parseServerArgs(args: string[]): ServerSettings | null {
     text === undefined ? undefined : parseCount(text, flag);
   const maxConnections = count(values["max-connections"], "--max-connections");
   const maxConnectionsPerAddress = count(values["max-per-address"], "--max-per-address");
+  const redis = parseRedis(values.redis);
+  const announce = parseAnnounceSettings(values);
   return {
     host: values.host ?? "0.0.0.0",
     port: serverPort(values),
@@ -76,8 +91,20 @@ export function parseServerArgs(args: string[]): ServerSettings | null {
       ...(maxConnections && { maxConnections }),
       ...(maxConnectionsPerAddress && { maxConnectionsPerAddress }),
     },
-    ...parseAnnounceSettings(values),
+    ...announce,
+    ...(redis && { redis, network: announce.network ?? DEFAULT_NETWORK }),
   };
+}
+
+/** `--redis URL` (or $SWAPMEET_REDIS); undefined for none. */
+function parseRedis(flag: string | undefined): RedisTarget | undefined {
+  const text = flag ?? Deno.env.get("SWAPMEET_REDIS");
+  if (!text) return undefined;
+  try {
+    return parseRedisUrl(text);
+  } catch (err) {
+    throw new UsageError(`--redis: ${(err as Error).message}`);
+  }
 }
 
 /**
@@ -87,16 +114,52 @@ export function parseServerArgs(args: string[]): ServerSettings | null {
  */
 export async function startServer(settings: ServerSettings): Promise<RunningServer> {
   const identity = await privateIdentity(settings.secret, "server");
-  const server = startIndexServer({
-    hostname: settings.host,
-    port: settings.port,
-    heartbeatSeconds: settings.heartbeatSeconds,
-    secret: settings.secret,
-    identity,
-    limits: settings.limits,
+  const store = new IndexStore();
+  const log = (line: string) => screen.notice(line);
+  const network = settings.redis ? await joinNetwork(settings, settings.redis, store) : undefined;
+  try {
+    const server = startIndexServer({
+      hostname: settings.host,
+      port: settings.port,
+      heartbeatSeconds: settings.heartbeatSeconds,
+      secret: settings.secret,
+      identity,
+      limits: settings.limits,
+      log,
+      store,
+      network,
+    });
+    return { server, identity, settings };
+  } catch (err) {
+    await network?.close();
+    throw err;
+  }
+}
+
+/** Joins the network of servers sharing this Redis (its code loaded only now) and says so. */
+async function joinNetwork(
+  settings: ServerSettings,
+  redis: RedisTarget,
+  store: IndexStore,
+): Promise<IndexNetwork> {
+  const started = performance.now();
+  const { joinRedisNetwork } = await import("../server/join_network.ts");
+  const network = await joinRedisNetwork({
+    redis,
+    network: settings.network ?? DEFAULT_NETWORK,
+    store,
+    heartbeatSeconds: settings.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS,
     log: (line) => screen.notice(line),
   });
-  return { server, identity, settings };
+  const others = network.replica.servers().size;
+  screen.say(
+    `Network "${settings.network}" on Redis ${describeRedis(redis)}: ${
+      plural(store.sharingPeerCount, "peer")
+    } sharing ${plural(store.fileCount, "file")} on ${plural(others, "other server")} (loaded in ${
+      ((performance.now() - started) / 1000).toFixed(1)
+    } s).`,
+  );
+  return network;
 }
 
 /** A server started by startServer. */
@@ -108,6 +171,7 @@ export interface RunningServer {
 
 /** Why listening failed, in the words of a flag user. */
 export function listenError(err: unknown, settings: ServerSettings): SwapmeetError {
+  if (err instanceof SwapmeetError) return err; // already in words: Redis could not be reached
   const where = `${settings.host}:${settings.port}`;
   return portInUse(err, "listen", where, "flag") ??
     new SwapmeetError(`Cannot listen on ${where}: ${(err as Error).message}`);

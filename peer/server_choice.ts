@@ -126,3 +126,18 @@ export function reconnectOrder(
   if (previous) add(previous.address);
   return order;
 }
+
+/**
+ * Where a peer given several servers of one network (`--server H1:P1,H2:P2`)
+ * tries next after losing `last`: the ones after it, then from the first, so
+ * the one lost comes last (it may be back by then).
+ *
+ * @example
+ * ```ts
+ * serversAfter([a, b, c], b); // [c, a, b]
+ * ```
+ */
+export function serversAfter(list: ServerAddress[], last: ServerAddress | null): ServerAddress[] {
+  const i = last ? list.findIndex((s) => s.host === last.host && s.port === last.port) : -1;
+  return i < 0 ? list : [...list.slice(i + 1), ...list.slice(0, i + 1)];
+}

@@ -7,6 +7,7 @@ import { serveTcp } from "../net/tcp_service.ts";
 import type { TlsIdentity } from "../net/tls_identity.ts";
 import { MAX_FRAME_BYTES } from "../shared/protocol.ts";
 import { helloCheck, type HostCheck } from "./host_check.ts";
+import type { IndexNetwork } from "./index_network.ts";
 import { IndexStore } from "./index_store.ts";
 import { DEFAULT_LIMITS, type SessionLimits } from "./requests.ts";
 import { Session, type SessionContext } from "./session.ts";
@@ -28,6 +29,10 @@ export interface IndexServerOptions {
   log?: (line: string) => void;
   /** How a host named in HELLO is checked (default: helloCheck, a HELLO to the peer's file server). */
   checkHost?: HostCheck;
+  /** The index to serve (default: a new, empty one). */
+  store?: IndexStore;
+  /** The network of servers sharing the index (default: none, this server's own index). */
+  network?: IndexNetwork;
 }
 
 /** A running index server. */
@@ -60,8 +65,10 @@ export const DEFAULT_HEARTBEAT_SECONDS = 10;
 export function startIndexServer(options: IndexServerOptions = {}): IndexServer {
   const secret = options.secret || undefined;
   if (secret && !options.identity) throw new Error("A private index server needs a TLS identity");
-  const store = new IndexStore();
+  const store = options.store ?? new IndexStore();
+  const network = options.network;
   const ctx: SessionContext = {
+    network,
     store,
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     heartbeatSeconds: options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS,
@@ -76,6 +83,9 @@ export function startIndexServer(options: IndexServerOptions = {}): IndexServer 
   // taking all their PONGs at once) costs about twice the CPU of the same
   // pings spread out.
   const slots = Array.from({ length: HEARTBEAT_SLOTS }, () => new Set<Session>());
+  if (network) {
+    network.dropPeer = (id) => [...sessions].find((s) => s.peerId === id)?.drop();
+  }
   let nextSlot = 0;
   const service = serveTcp({
     hostname: options.hostname ?? "0.0.0.0",
@@ -122,6 +132,7 @@ export function startIndexServer(options: IndexServerOptions = {}): IndexServer 
       await service.stopAccepting();
       await Promise.all([...sessions].map((s) => s.shutdown(message)));
       await service.drained();
+      await network?.close(); // tells the other servers this one's peers are gone
     },
   };
 }

@@ -11,7 +11,7 @@ import type { FileRecord, Holder, SearchResult } from "../shared/protocol.ts";
 import { AddressBook } from "./address_book.ts";
 import { ADDRESS_VOCABULARY_CHARS, FileRecords, TOTAL_VOCABULARY_CHARS } from "./file_records.ts";
 import type { HotTermOptions } from "./hot_terms.ts";
-import { contentResults, type FileTable, holderOf } from "./results.ts";
+import { contentResults, type FileTable, holderOf, listResults } from "./results.ts";
 import { searchFiles, type SearchPage } from "./search.ts";
 import { SearchPlanner } from "./search_planner.ts";
 import { TimeSlice } from "./time_slice.ts";
@@ -32,6 +32,11 @@ export interface PeerEntry {
   /** Private networks: the peer's TLS certificate (DER, base64), given to downloaders. */
   cert?: string;
 }
+
+/** A peer to add: `address` is `host` unless given; `id` when the network gave one. */
+export type NewPeer =
+  & Pick<PeerEntry, "host" | "port">
+  & Partial<Pick<PeerEntry, "id" | "name" | "address" | "cert">>;
 
 /** Peers, files and the token index behind SEARCH, LOCATE and LIST. */
 export class IndexStore {
@@ -99,11 +104,10 @@ export class IndexStore {
     return this.#files.tokens.vocabularyChars;
   }
 
-  /** Adds a peer and gives it the next peer ID (1, 2, 3 … never reused). */
-  addPeer(
-    info: { host: string; port: number; name?: string; address?: string; cert?: string },
-  ): PeerEntry {
-    const id = this.#nextPeerId++;
+  /** Adds a peer with the ID given (by the network), else the next here (1, 2, 3 … not reused). */
+  addPeer(info: NewPeer): PeerEntry {
+    const id = info.id ?? this.#nextPeerId;
+    this.#nextPeerId = Math.max(this.#nextPeerId, id + 1);
     const { host, port } = info;
     const peer: PeerEntry = {
       id,
@@ -153,14 +157,19 @@ export class IndexStore {
    * Adds files for a peer; a file with a name it already shares replaces the
    * old one (the first of a name wins within one call). The new names count
    * for the peer's address and the total at once (filesFrom,
-   * filesAndPromised), before the first slice.
+   * filesAndPromised), before the first slice. A record's time is now (the
+   * old one's for the same content) unless `sharedAt` gives it (replicas).
    */
-  register(peerId: number, records: FileRecord[]): Promise<{ count: number; total: number }> {
+  register(
+    peerId: number,
+    records: FileRecord[],
+    options: { sharedAt?: (r: FileRecord) => number; slice?: TimeSlice } = {},
+  ): Promise<{ count: number; total: number }> {
     const peer = this.#mustPeer(peerId);
     let promised = this.newNames(peer, records);
     this.#addresses.promise(peer.address, promised);
     const work = this.#serial(peer.id, async () => {
-      const slice = new TimeSlice();
+      const slice = options.slice ?? new TimeSlice();
       const seen = new Set<string>();
       for (let i = 0; i < records.length && !this.#leaving.has(peer.id);) {
         // A batch at a time, so that the lists of replaced files are compacted once per batch.
@@ -187,7 +196,7 @@ export class IndexStore {
         for (const r of batch) {
           if (slice.over) await slice.next();
           if (this.#leaving.has(peer.id)) break;
-          this.#insert(peer, r, keepTime.get(r.name) ?? now);
+          this.#insert(peer, r, options.sharedAt?.(r) ?? keepTime.get(r.name) ?? now);
           if (fresh.has(r.name) && promised > 0) {
             promised--;
             this.#addresses.promise(peer.address, -1);
@@ -219,23 +228,15 @@ export class IndexStore {
     return contentResults(this.#table, sha256, max);
   }
 
-  /**
-   * Up to `limit` distinct files (variants) on the network, by file id: oldest
-   * first, except that the ids of removed files are used again.
-   */
+  /** Up to `limit` distinct files (variants) on the network: see listResults. */
   list(limit: number): SearchPage {
-    const results: SearchResult[] = [];
-    const seen = new Set<string>();
-    for (const id of this.#files.ids()) {
-      const sha = this.#files.record(id)!.sha256;
-      if (seen.has(sha)) continue;
-      seen.add(sha);
-      for (const result of contentResults(this.#table, sha, limit - results.length + 1)) {
-        if (results.length === limit) return { results, truncated: true };
-        results.push(result);
-      }
-    }
-    return { results, truncated: false };
+    return listResults(this.#table, this.#files.ids(), limit);
+  }
+
+  /** The record of file `id` and when its holder shared it (ms), unless removed. */
+  file(id: number): { record: FileRecord; sharedAt: number } | undefined {
+    const record = this.#files.record(id);
+    return record && { record, sharedAt: this.#files.sharedAt(id) };
   }
 
   #holder(id: number): Holder {

@@ -15,6 +15,7 @@ import {
   type Message,
   type MessageOf,
 } from "../shared/protocol.ts";
+import type { IndexNetwork } from "./index_network.ts";
 import type { IndexStore, PeerEntry } from "./index_store.ts";
 import type { SearchPage } from "./search.ts";
 
@@ -60,6 +61,8 @@ export const DEFAULT_LIMITS: SessionLimits = {
 export interface RequestContext {
   store: IndexStore;
   limits: SessionLimits;
+  /** The network this server shares its index with, if any: told every change. */
+  network?: IndexNetwork;
 }
 
 /**
@@ -81,6 +84,7 @@ export async function onRequest(
       return await onRegister(msg, peer, ctx);
     case "UNREGISTER": {
       const done = await ctx.store.unregister(peer.id, msg.names);
+      ctx.network?.removed(peer, msg.names);
       return { type: "UNREGISTERED", status: "ok", ...done };
     }
     case "SEARCH":
@@ -131,7 +135,9 @@ async function onRegister(
     );
   }
   // Counted for the address and the total before the first await: checks and counts stay in step.
-  return { type: "REGISTERED", status: "ok", ...await store.register(peer.id, msg.files) };
+  const done = await store.register(peer.id, msg.files);
+  ctx.network?.added(peer, msg.files.map((f) => f.name));
+  return { type: "REGISTERED", status: "ok", ...done };
 }
 
 function checkRecord(f: FileRecord, limits: SessionLimits): void {

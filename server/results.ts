@@ -87,6 +87,29 @@ export function contentResults(table: FileTable, sha256: string, max = Infinity)
   });
 }
 
+/**
+ * Up to `limit` distinct files (variants) among the file `ids` (in order):
+ * the oldest first, except that the ids of removed files are used again.
+ */
+export function listResults(
+  table: FileTable,
+  ids: Iterable<number>,
+  limit: number,
+): { results: SearchResult[]; truncated: boolean } {
+  const results: SearchResult[] = [];
+  const seen = new Set<string>();
+  for (const id of ids) {
+    const sha = table.record(id)!.sha256;
+    if (seen.has(sha)) continue;
+    seen.add(sha);
+    for (const result of contentResults(table, sha, limit - results.length + 1)) {
+      if (results.length === limit) return { results, truncated: true };
+      results.push(result);
+    }
+  }
+  return { results, truncated: false };
+}
+
 /** The result for `ids` (one variant) shown as file `shown`. */
 function variantResult(table: FileTable, shown: number, ids: readonly number[]): SearchResult {
   const r = table.record(shown)!;

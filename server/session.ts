@@ -11,13 +11,11 @@ import { acceptHello } from "../shared/handshake.ts";
 import { plural } from "../shared/text.ts";
 import type { HostCheck } from "./host_check.ts";
 import { isLoopback, reachableFrom, unusableHost } from "./host_check.ts";
-import type { IndexStore, PeerEntry } from "./index_store.ts";
-import { fitReply, onRequest, type SessionLimits } from "./requests.ts";
+import type { PeerEntry } from "./index_store.ts";
+import { fitReply, onRequest, type RequestContext } from "./requests.ts";
 
 /** What a session needs from its server. */
-export interface SessionContext {
-  store: IndexStore;
-  limits: SessionLimits;
+export interface SessionContext extends RequestContext {
   /** Seconds between PINGs; a peer silent for 3 of them is dropped. */
   heartbeatSeconds: number;
   /** Private network secret; none for an open network. */
@@ -93,13 +91,16 @@ export class Session {
       // On a private network the certificate was bound by the proofs: downloaders pin it.
       const cert = ctx.secret && hello.port > 0 ? hello.cert : undefined;
       const host = await this.#hostToGiveOut(hello.host, hello.port, cert);
+      const id = await ctx.network?.newPeerId();
       const peer = this.#peer = ctx.store.addPeer({
+        id,
         host,
         port: hello.port,
         name,
         address,
         cert,
       });
+      ctx.network?.joined(peer);
       if (peer.port > 0) ctx.log(`+ ${describe(peer)} joined; ${this.#census()}`);
       await conn.send({
         type: "HI",
@@ -140,10 +141,22 @@ export class Session {
         if (peer.port > 0) ctx.log(`- ${describe(peer)} left (shutdown)`);
       } else if (peer) {
         await ctx.store.removePeer(peer.id);
+        ctx.network?.left(peer.id);
         if (peer.port > 0) ctx.log(`- ${describe(peer)} left (${this.#reason}); ${this.#census()}`);
       }
     }
     return this.#reason;
+  }
+
+  /** The peer's ID, once it said HELLO. */
+  get peerId(): number | undefined {
+    return this.#peer?.id;
+  }
+
+  /** Drops the connection (the session then ends as "error"). */
+  drop(): void {
+    this.#reason = "error";
+    this.#conn.close();
   }
 
   /** Tells the peer the server is going away (when past the handshake) and closes. */

@@ -31,7 +31,7 @@ export class TimeSlice {
 
   /** True when this slice has used its time. */
   get over(): boolean {
-    return performance.now() >= this.#until;
+    return this.#ms !== Infinity && performance.now() >= this.#until;
   }
 
   /** Yields to the event loop (timers, I/O), then starts a new slice. */

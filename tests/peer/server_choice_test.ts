@@ -1,6 +1,11 @@
 import assert from "node:assert/strict";
 import type { DiscoveredServer } from "../../peer/discovery.ts";
-import { nameConflicts, pickServers, reconnectOrder } from "../../peer/server_choice.ts";
+import {
+  nameConflicts,
+  pickServers,
+  reconnectOrder,
+  serversAfter,
+} from "../../peer/server_choice.ts";
 
 const lab: DiscoveredServer = { name: "CS Lab index", host: "10.0.0.5", port: 1234, secret: false };
 const physA: DiscoveredServer = {
@@ -103,4 +108,13 @@ Deno.test("reconnect order: same name, then the LAN's unambiguous choice, then t
     { host: "10.0.0.7", port: 1234 },
     old,
   ]);
+});
+
+Deno.test("servers given in a list: after losing one, the next ones first, the lost one last", () => {
+  const [a, b, c] = [1, 2, 3].map((n) => ({ host: `10.0.0.${n}`, port: 1234 }));
+  assert.deepEqual(serversAfter([a, b, c], null), [a, b, c]);
+  assert.deepEqual(serversAfter([a, b, c], a), [b, c, a]);
+  assert.deepEqual(serversAfter([a, b, c], b), [c, a, b]);
+  assert.deepEqual(serversAfter([a, b, c], c), [a, b, c]);
+  assert.deepEqual(serversAfter([a, b], { host: "10.0.0.9", port: 1 }), [a, b]);
 });
