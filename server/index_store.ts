@@ -12,9 +12,10 @@ import { AddressBook } from "./address_book.ts";
 import { ADDRESS_VOCABULARY_CHARS, FileRecords, TOTAL_VOCABULARY_CHARS } from "./file_records.ts";
 import type { HotTermOptions } from "./hot_terms.ts";
 import { contentResults, type FileTable, holderOf } from "./results.ts";
-import { searchFiles, type SearchPage } from "./search.ts";
+import { listFiles, searchFiles, type SearchPage } from "./search.ts";
+import { WorkBudget } from "./work_budget.ts";
 import { SearchPlanner } from "./search_planner.ts";
-import { TimeSlice } from "./time_slice.ts";
+import { Pacer, TimeSlice } from "./time_slice.ts";
 
 /** A peer on the network as the index knows it. */
 export interface PeerEntry {
@@ -46,11 +47,14 @@ export class IndexStore {
   readonly #addresses = new AddressBook();
   #sharingPeers = 0;
   #nextPeerId = 1;
+  /** Requests of all sessions take turns with the rest of the event loop (time_slice.ts). */
+  readonly pacer = new Pacer();
   readonly #table: FileTable = {
     record: (id) => this.#files.record(id),
     peerOf: (id) => this.#files.peerOf(id),
     holder: (id) => this.#holder(id),
-    idsOfContent: (sha) => this.#files.idsOfContent(sha),
+    variantOf: (r) => this.#files.variantOf(r),
+    variants: (sha) => this.#files.variants(sha),
   };
 
   /** `now` is injectable so tests can pin sharedAt; `hotTerms` tunes the bitset cache. */
@@ -132,6 +136,14 @@ export class IndexStore {
   }
 
   /**
+   * The first content hash of which `records` would give the peer more than
+   * `max` variants (sha256, size, chunk root), or null.
+   */
+  variantsPast(peer: PeerEntry, records: readonly FileRecord[], max: number): string | null {
+    return this.#files.variantsPast(peer.id, records, max);
+  }
+
+  /**
    * Removes a peer and all its files, after any change of its still under way
    * (which stops at its next slice). Resolves with how many files went.
    */
@@ -209,33 +221,23 @@ export class IndexStore {
     });
   }
 
-  /** Files whose name or keywords contain every word of `query`: see searchFiles. */
-  search(query: string, limit: number): SearchPage {
-    return searchFiles(this.#files, this.#planner, this.#table, query, limit);
+  /** Files whose name or keywords contain every word of `query` (searchFiles), within `budget`. */
+  search(query: string, limit: number, budget = new WorkBudget()): SearchPage {
+    return searchFiles(this.#files, this.#planner, this.#table, query, limit, budget);
   }
 
-  /** The variants of one content hash with their holders, most holders first (at most `max`). */
-  locate(sha256: string, max = Infinity): SearchResult[] {
-    return contentResults(this.#table, sha256, max);
+  /** The variants of one content hash, most holders first (at most `max`, fewer past `budget`). */
+  locate(sha256: string, max = Infinity, budget = new WorkBudget()): SearchResult[] {
+    return contentResults(this.#table, sha256, max, budget);
   }
 
   /**
    * Up to `limit` distinct files (variants) on the network, by file id: oldest
-   * first, except that the ids of removed files are used again.
+   * first, except that the ids of removed files are used again. Each file id
+   * looked at is a candidate of `budget`; truncated when it runs out.
    */
-  list(limit: number): SearchPage {
-    const results: SearchResult[] = [];
-    const seen = new Set<string>();
-    for (const id of this.#files.ids()) {
-      const sha = this.#files.record(id)!.sha256;
-      if (seen.has(sha)) continue;
-      seen.add(sha);
-      for (const result of contentResults(this.#table, sha, limit - results.length + 1)) {
-        if (results.length === limit) return { results, truncated: true };
-        results.push(result);
-      }
-    }
-    return { results, truncated: false };
+  list(limit: number, budget = new WorkBudget()): SearchPage {
+    return listFiles(this.#files, this.#table, limit, budget);
   }
 
   #holder(id: number): Holder {

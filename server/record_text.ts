@@ -52,9 +52,28 @@ export function recordTokens(r: FileRecord): string[] {
   return [...out];
 }
 
-/** Whether every (folded) word is a substring of the record's searchable text. */
-export function matchesText(r: FileRecord, words: readonly string[]): boolean {
-  const text = recordText(r);
+/**
+ * What folding `text` costs, in ASCII characters' worth (see work_budget.ts):
+ * ASCII text only changes case; other text is decomposed and stripped of
+ * marks, which costs about ten times as much per character in and out.
+ */
+export function foldCost(text: string, folded: string): number {
+  return ASCII.test(text) ? text.length : 10 * (text.length + folded.length);
+}
+
+/**
+ * Whether every (folded) word is a substring of the record's searchable text.
+ * The folding is charged to `budget` (foldCost).
+ */
+export function matchesText(
+  r: FileRecord,
+  words: readonly string[],
+  budget?: { foldedChars: number },
+): boolean {
+  const name = fold(r.name);
+  const description = fold(r.description);
+  if (budget) budget.foldedChars -= foldCost(r.name, name) + foldCost(r.description, description);
+  const text = `${name.slice(0, MAX_INDEXED_CHARS)}\n${description.slice(0, MAX_INDEXED_CHARS)}`;
   return words.every((w) => text.includes(w));
 }
 

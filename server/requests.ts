@@ -17,6 +17,7 @@ import {
 } from "../shared/protocol.ts";
 import type { IndexStore, PeerEntry } from "./index_store.ts";
 import type { SearchPage } from "./search.ts";
+import { WorkBudget } from "./work_budget.ts";
 
 /** Limits a server enforces on every session. */
 export interface SessionLimits {
@@ -30,6 +31,11 @@ export interface SessionLimits {
   maxFilesPerAddress: number;
   /** Files the index holds in all. */
   maxFiles: number;
+  /**
+   * Variants (size and chunk root) of one content hash one peer may hold: an
+   * honest peer computes one for all its copies of a content.
+   */
+  maxVariantsPerHash: number;
   /** Longest description (keywords) in characters. */
   maxDescriptionChars: number;
   /** Longest query in characters. */
@@ -49,6 +55,7 @@ export const DEFAULT_LIMITS: SessionLimits = {
   maxFilesPerPeer: 100_000,
   maxFilesPerAddress: 200_000,
   maxFiles: 2_000_000,
+  maxVariantsPerHash: 2,
   maxDescriptionChars: 1_000,
   maxQueryChars: 500,
   maxResults: 1_000,
@@ -87,8 +94,10 @@ export async function onRequest(
       return onSearch(msg, ctx);
     case "LOCATE": {
       const max = ctx.limits.maxResults;
-      const results = ctx.store.locate(msg.sha256, max + 1);
-      return found({ results: results.slice(0, max), truncated: results.length > max }, msg.sha256);
+      const budget = new WorkBudget();
+      const results = ctx.store.locate(msg.sha256, max + 1, budget);
+      const truncated = results.length > max || budget.out;
+      return found({ results: results.slice(0, max), truncated }, msg.sha256);
     }
     case "LIST":
       return found(ctx.store.list(clampLimit(msg.limit, ctx)), "");
@@ -128,6 +137,13 @@ async function onRegister(
     throw new ProtocolError(
       "LIMIT",
       `The index is full: it holds at most ${limits.maxFiles} files (total limit)`,
+    );
+  }
+  const past = store.variantsPast(peer, msg.files, limits.maxVariantsPerHash);
+  if (past !== null) {
+    throw new ProtocolError(
+      "LIMIT",
+      `A peer may hold at most ${limits.maxVariantsPerHash} variants (size and chunk root) of one content hash; ${past} would have more`,
     );
   }
   // Counted for the address and the total before the first await: checks and counts stay in step.
@@ -173,8 +189,11 @@ function clampLimit(limit: number | undefined, ctx: RequestContext): number {
   return Math.min(limit ?? DEFAULT_SEARCH_LIMIT, ctx.limits.maxResults);
 }
 
+/** FOUND, or NOT_FOUND when nothing matched (a request that ran out of budget first is FOUND, truncated). */
 function found(page: SearchPage | null, query: string): Message {
-  if (!page || page.results.length === 0) return { type: "NOT_FOUND", status: "not_found", query };
+  if (!page || (page.results.length === 0 && !page.truncated)) {
+    return { type: "NOT_FOUND", status: "not_found", query };
+  }
   return { type: "FOUND", status: "ok", results: page.results, truncated: page.truncated };
 }
 

@@ -121,9 +121,13 @@ export class Session {
           await conn.send({ type: "BYE", status: "ok" }).catch(() => {});
           break;
         }
+        await ctx.store.pacer.ready();
+        const started = performance.now();
         let reply = await onRequest(msg, peer, ctx);
         if (this.#serverHost !== null) reply = reachableFrom(reply, this.#serverHost);
-        await conn.sendFrame(fitReply(reply, conn.maxFrameBytes));
+        const sent = conn.sendFrame(fitReply(reply, conn.maxFrameBytes));
+        ctx.store.pacer.spent(started); // answering, encoding included
+        await sent;
       }
     } catch (err) {
       if (this.#reason === "closed") {

@@ -40,3 +40,43 @@ export class TimeSlice {
     this.#until = performance.now() + this.#ms;
   }
 }
+
+/**
+ * Requests one after another, as a client that sends many without waiting
+ * gets them answered, never run a turn of the event loop longer than about a
+ * slice: each request's time is counted, and once a slice's worth has run
+ * with no pause between requests, the next one waits for a turn of the event
+ * loop (heartbeats, other connections) first.
+ *
+ * @example
+ * ```ts
+ * await pacer.ready();
+ * const started = performance.now();
+ * answer(request);
+ * pacer.spent(started);
+ * ```
+ */
+export class Pacer {
+  readonly #ms: number;
+  #busy = 0;
+  #lastEnd = 0;
+
+  constructor(ms = SLICE_MS) {
+    this.#ms = ms;
+  }
+
+  /** Resolves at once, or after a turn of the event loop when a slice's worth has just run. */
+  async ready(): Promise<void> {
+    // A pause since the last request means the event loop has had its turn.
+    if (performance.now() - this.#lastEnd > 1) this.#busy = 0;
+    if (this.#busy < this.#ms) return;
+    await new Promise<void>((resolve) => setTimeout(resolve, 0));
+    this.#busy = 0;
+  }
+
+  /** Counts a request that started at `started` (performance.now()) and has just ended. */
+  spent(started: number): void {
+    this.#lastEnd = performance.now();
+    this.#busy += this.#lastEnd - started;
+  }
+}
