@@ -59,16 +59,18 @@ export function holderOf(
 
 /**
  * The result for a search that matched file `id`: that record's name and
- * fields, with the holders of its variant and the other names they give it;
- * null when it does not fit what is left of `budget`.
+ * fields; with `twins` (other files share its content hash), the holders of
+ * its variant and the other names they give it. Null when it does not fit
+ * what is left of `budget`.
  */
 export function matchedResult(
   table: FileTable,
   id: number,
+  twins: boolean,
   budget: WorkBudget,
 ): SearchResult | null {
   const r = table.record(id)!;
-  const variant = table.variantOf(r);
+  const variant = twins ? table.variantOf(r) : undefined;
   if (!variant) return charged(budget, resultOf(r, [table.holder(id)]));
   return variantResult(table, id, gather(variant, table.peerOf(id), id), budget);
 }
@@ -147,22 +149,14 @@ function variantResult(
   return charged(budget, resultOf(r, peers, names.slice(0, MAX_OTHER_NAMES)));
 }
 
-/** `result`, charged to `budget` (holders and bytes), or null when it does not fit. */
+/** `result`, charged to `budget` (holders and characters), or null when it does not fit. */
 function charged(budget: WorkBudget, result: SearchResult): SearchResult | null {
-  let bytes = utf8Bound(result.name) + utf8Bound(result.description) + result.type.length;
-  for (const n of result.names ?? []) bytes += utf8Bound(n);
-  for (const h of result.peers) bytes += utf8Bound(h.name) + h.host.length + (h.cert?.length ?? 0);
+  let chars = result.name.length + result.description.length + result.type.length;
+  for (const n of result.names ?? []) chars += n.length;
+  for (const h of result.peers) chars += h.name.length + h.host.length + (h.cert?.length ?? 0);
   budget.holders -= result.peers.length;
-  budget.replyBytes -= bytes;
-  return budget.holders < 0 || budget.replyBytes < 0 ? null : result;
-}
-
-// deno-lint-ignore no-control-regex
-const ASCII = /^[\u0000-\u007f]*$/;
-
-/** At least the UTF-8 length of `s`, cheaply: 3 bytes a character unless it is all ASCII. */
-function utf8Bound(s: string): number {
-  return ASCII.test(s) ? s.length : 3 * s.length;
+  budget.replyChars -= chars;
+  return budget.holders < 0 || budget.replyChars < 0 ? null : result;
 }
 
 /** Distinct strings, most frequent first (ties in order of first appearance). */

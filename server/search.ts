@@ -63,7 +63,7 @@ export function searchFiles(
     planner.run(plan, files.withBaseName(plan.exact, budget), limit, accept, budget);
     const results: SearchResult[] = [];
     for (const id of picked.slice(0, limit)) {
-      const result = matchedResult(table, id, budget);
+      const result = matchedResult(table, id, files.hasTwin(id), budget);
       if (!result) break;
       results.push(result);
     }

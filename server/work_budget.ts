@@ -21,11 +21,11 @@ export interface WorkLimits {
   /** Holder entries in the results. */
   holders: number;
   /**
-   * Bytes of the results' strings in UTF-8 (counting 3 for each character of
-   * a string that is not all ASCII): past a frame's worth the reply is cut
-   * anyway.
+   * Characters of the results' strings: past a frame's worth the reply is cut
+   * anyway (a character takes at least a byte; the reply encoded before it is
+   * cut is then at most about 3 MiB).
    */
-  replyBytes: number;
+  replyChars: number;
 }
 
 /**
@@ -38,7 +38,7 @@ export const REQUEST_WORK: WorkLimits = {
   candidates: 100_000,
   foldedChars: 8_000_000,
   holders: 16_384, // a holder entry takes more than 64 bytes of JSON: no more fit in a frame
-  replyBytes: MAX_FRAME_BYTES,
+  replyChars: MAX_FRAME_BYTES,
 };
 
 /** What is left of one request's budget; `out` once any part ran out. */
@@ -46,18 +46,18 @@ export class WorkBudget {
   candidates: number;
   foldedChars: number;
   holders: number;
-  replyBytes: number;
+  replyChars: number;
 
   constructor(limits: WorkLimits = REQUEST_WORK) {
     this.candidates = limits.candidates;
     this.foldedChars = limits.foldedChars;
     this.holders = limits.holders;
-    this.replyBytes = limits.replyBytes;
+    this.replyChars = limits.replyChars;
   }
 
   /** True when some part of the budget is spent. */
   get out(): boolean {
     return this.candidates < 0 || this.foldedChars < 0 || this.holders < 0 ||
-      this.replyBytes < 0;
+      this.replyChars < 0;
   }
 }

@@ -25,7 +25,7 @@ Deno.test("a SEARCH, LOCATE or LIST that runs out of its budget answers what it 
   const folded = store.search("alpha.beta", 1000, budget({ foldedChars: 200 }));
   assert.ok(folded.truncated && folded.results.length <= 12, `${folded.results.length} results`);
   assert.deepEqual(page(store.search("alpha.beta", 1000, budget({ holders: 5 }))), [5, true]);
-  const bytes = store.search("alpha.beta", 1000, budget({ replyBytes: 1000 }));
+  const bytes = store.search("alpha.beta", 1000, budget({ replyChars: 1000 }));
   assert.ok(bytes.truncated && bytes.results.length < 50, `${bytes.results.length} results`);
   assert.deepEqual(page(store.list(1000, budget({ candidates: 50 }))), [50, true]);
   assert.deepEqual(page(store.list(1000)), [300, false]);
