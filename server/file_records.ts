@@ -8,26 +8,17 @@
 import type { FileRecord } from "../shared/protocol.ts";
 import { ContentIndex, type Variant } from "./content_index.ts";
 import { addId, eachId, type IdMap, removeId } from "./id_map.ts";
-import { baseName, fold, foldCost, nameKey, recordTokens } from "./record_text.ts";
+import { baseName, fold, foldCost, indexedTokens, nameKey } from "./record_text.ts";
 import { ShardedMap } from "./sharded_map.ts";
-import { type NewTokenBudget, TokenIndex } from "./token_index.ts";
+import { TokenIndex } from "./token_index.ts";
 import { grown } from "./typed_arrays.ts";
-
-/** What one record may add to the vocabulary (words no other record has); see docs/protocol.md. */
-export const NEW_TOKEN_BUDGET: NewTokenBudget = { tokens: 32, chars: 256 };
-
-/**
- * Characters of new vocabulary the records of one address may add together
- * (about 30,000 words), and the vocabulary may hold in all: the gram index
- * behind substring search costs some hundred bytes per character, and real
- * shares reuse words (1,000,000 realistic file names need about 400,000).
- */
-export const ADDRESS_VOCABULARY_CHARS = 256 * 1024;
-export const TOTAL_VOCABULARY_CHARS = 4 * 1024 * 1024;
+import { Vocabulary, type VocabularyLimits } from "./vocabulary.ts";
 
 /** File records by id, and the maps and token index over them. */
 export class FileRecords {
-  readonly tokens = new TokenIndex();
+  /** Who brought the words of the vocabulary (given back as they leave it). */
+  readonly vocabulary: Vocabulary;
+  readonly tokens: TokenIndex;
   #records: (FileRecord | undefined)[] = [];
   #peerOf = new Int32Array(1024);
   #sharedAt = new Float64Array(1024);
@@ -41,6 +32,11 @@ export class FileRecords {
   readonly #content = new ContentIndex((id) => this.#records[id]!, (id) => this.#peerOf[id]);
   readonly #byName: IdMap<number> = new ShardedMap();
   #count = 0;
+
+  constructor(vocabulary: Partial<VocabularyLimits> = {}) {
+    const words = this.vocabulary = new Vocabulary(vocabulary);
+    this.tokens = new TokenIndex((charge, chars) => words.released(charge, chars));
+  }
 
   /** Records held. */
   get count(): number {
@@ -129,16 +125,17 @@ export class FileRecords {
   }
 
   /**
-   * Adds a record held by `peerId`, whose words new to the index may take at
-   * most `vocabularyChars` characters; returns its id and the characters of
-   * new vocabulary it added.
+   * Adds a record held by `peerId`, connected from `address`, which may have
+   * `perAddress` characters of vocabulary charged to its general allowance
+   * (vocabulary.ts); returns its id.
    */
   add(
     peerId: number,
     r: FileRecord,
     sharedAt: number,
-    vocabularyChars: number,
-  ): { id: number; newChars: number } {
+    address: string,
+    perAddress: number,
+  ): number {
     const id = this.#newId();
     this.#records[id] = r;
     this.#peerOf[id] = peerId;
@@ -153,12 +150,10 @@ export class FileRecords {
       this.#variant[lone] = this.#content.variantOf(this.#records[lone]!)!.id;
     }
     addId(this.#byName, nameKey(fold(baseName(r.name))), id);
-    const newChars = this.tokens.add(id, recordTokens(r), {
-      tokens: NEW_TOKEN_BUDGET.tokens,
-      chars: Math.max(0, Math.min(NEW_TOKEN_BUDGET.chars, vocabularyChars)),
-    });
+    const { tokens, fromName } = indexedTokens(r);
+    this.tokens.add(id, tokens, this.vocabulary.admit(address, fromName, perAddress));
     this.#count++;
-    return { id, newChars };
+    return id;
   }
 
   /**

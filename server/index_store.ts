@@ -9,30 +9,15 @@
  */
 import type { FileRecord, Holder, SearchResult } from "../shared/protocol.ts";
 import { AddressBook } from "./address_book.ts";
-import { ADDRESS_VOCABULARY_CHARS, FileRecords, TOTAL_VOCABULARY_CHARS } from "./file_records.ts";
+import { FileRecords } from "./file_records.ts";
 import type { HotTermOptions } from "./hot_terms.ts";
 import { contentResults, type FileTable, holderOf } from "./results.ts";
+import type { PeerEntry } from "./peer_entry.ts";
 import { listFiles, searchFiles, type SearchPage } from "./search.ts";
+import { DEFAULT_VOCABULARY_PER_ADDRESS, type VocabularyLimits } from "./vocabulary.ts";
 import { WorkBudget } from "./work_budget.ts";
 import { SearchPlanner } from "./search_planner.ts";
 import { Pacer, TimeSlice } from "./time_slice.ts";
-
-/** A peer on the network as the index knows it. */
-export interface PeerEntry {
-  id: number;
-  /** The address other peers dial. */
-  host: string;
-  port: number;
-  name: string;
-  /** The address it connected from: files are counted per address. */
-  address: string;
-  /** File ids by shared name. */
-  files: Map<string, number>;
-  /** Last heartbeat round-trip time in milliseconds, when measured. */
-  rttMs?: number;
-  /** Private networks: the peer's TLS certificate (DER, base64), given to downloaders. */
-  cert?: string;
-}
 
 /** Peers, files and the token index behind SEARCH, LOCATE and LIST. */
 export class IndexStore {
@@ -40,10 +25,10 @@ export class IndexStore {
   /** Per peer: the change under way (changes to one peer run one at a time). */
   readonly #work = new Map<number, Promise<void>>();
   readonly #leaving = new Set<number>();
-  readonly #files = new FileRecords();
+  readonly #files: FileRecords;
   readonly #planner: SearchPlanner;
   readonly #now: () => Date;
-  /** Files and new vocabulary per address (files promised to REGISTERs under way count). */
+  /** Files per address (files promised to REGISTERs under way count). */
   readonly #addresses = new AddressBook();
   #sharingPeers = 0;
   #nextPeerId = 1;
@@ -57,9 +42,17 @@ export class IndexStore {
     variants: (sha) => this.#files.variants(sha),
   };
 
-  /** `now` is injectable so tests can pin sharedAt; `hotTerms` tunes the bitset cache. */
-  constructor(now: () => Date = () => new Date(), hotTerms: HotTermOptions = {}) {
+  /**
+   * `now` is injectable so tests can pin sharedAt; `hotTerms` tunes the bitset
+   * cache, `vocabulary` the bounds of the vocabulary (vocabulary.ts).
+   */
+  constructor(
+    now: () => Date = () => new Date(),
+    hotTerms: HotTermOptions = {},
+    vocabulary: Partial<VocabularyLimits> = {},
+  ) {
     this.#now = now;
+    this.#files = new FileRecords(vocabulary);
     this.#planner = new SearchPlanner(this.#files.tokens, hotTerms);
   }
 
@@ -101,6 +94,11 @@ export class IndexStore {
   /** Characters of those tokens together (bounded per address and in all). */
   get vocabularyChars(): number {
     return this.#files.tokens.vocabularyChars;
+  }
+
+  /** Characters of the vocabulary charged to an address: general allowance, and names'. */
+  vocabularyOf(address: string): { general: number; names: number } {
+    return this.#files.vocabulary.charged(address);
   }
 
   /** Adds a peer and gives it the next peer ID (1, 2, 3 … never reused). */
@@ -167,7 +165,11 @@ export class IndexStore {
    * for the peer's address and the total at once (filesFrom,
    * filesAndPromised), before the first slice.
    */
-  register(peerId: number, records: FileRecord[]): Promise<{ count: number; total: number }> {
+  register(
+    peerId: number,
+    records: FileRecord[],
+    vocabularyPerAddress = DEFAULT_VOCABULARY_PER_ADDRESS,
+  ): Promise<{ count: number; total: number }> {
     const peer = this.#mustPeer(peerId);
     let promised = this.newNames(peer, records);
     this.#addresses.promise(peer.address, promised);
@@ -199,7 +201,7 @@ export class IndexStore {
         for (const r of batch) {
           if (slice.over) await slice.next();
           if (this.#leaving.has(peer.id)) break;
-          this.#insert(peer, r, keepTime.get(r.name) ?? now);
+          this.#insert(peer, r, keepTime.get(r.name) ?? now, vocabularyPerAddress);
           if (fresh.has(r.name) && promised > 0) {
             promised--;
             this.#addresses.promise(peer.address, -1);
@@ -245,14 +247,11 @@ export class IndexStore {
     return holderOf(peer, this.#files.record(id)!, this.#files.sharedAt(id));
   }
 
-  #insert(peer: PeerEntry, r: FileRecord, sharedAt: number): void {
-    const left = Math.min(
-      ADDRESS_VOCABULARY_CHARS - this.#addresses.vocabulary(peer.address),
-      TOTAL_VOCABULARY_CHARS - this.#files.tokens.vocabularyChars,
+  #insert(peer: PeerEntry, r: FileRecord, sharedAt: number, vocabularyPerAddress: number): void {
+    peer.files.set(
+      r.name,
+      this.#files.add(peer.id, r, sharedAt, peer.address, vocabularyPerAddress),
     );
-    const { id, newChars } = this.#files.add(peer.id, r, sharedAt, left);
-    peer.files.set(r.name, id);
-    this.#addresses.brought(peer.address, newChars);
     this.#addresses.count(peer.address, 1);
   }
 

@@ -15,8 +15,10 @@ import {
   type Message,
   type MessageOf,
 } from "../shared/protocol.ts";
-import type { IndexStore, PeerEntry } from "./index_store.ts";
+import type { IndexStore } from "./index_store.ts";
+import type { PeerEntry } from "./peer_entry.ts";
 import type { SearchPage } from "./search.ts";
+import { DEFAULT_VOCABULARY_PER_ADDRESS } from "./vocabulary.ts";
 import { WorkBudget } from "./work_budget.ts";
 
 /** Limits a server enforces on every session. */
@@ -36,6 +38,11 @@ export interface SessionLimits {
    * honest peer computes one for all its copies of a content.
    */
   maxVariantsPerHash: number;
+  /**
+   * Characters of new words the records of one address may have in the
+   * vocabulary (its general allowance; see vocabulary.ts).
+   */
+  maxVocabularyPerAddress: number;
   /** Longest description (keywords) in characters. */
   maxDescriptionChars: number;
   /** Longest query in characters. */
@@ -56,6 +63,7 @@ export const DEFAULT_LIMITS: SessionLimits = {
   maxFilesPerAddress: 200_000,
   maxFiles: 2_000_000,
   maxVariantsPerHash: 2,
+  maxVocabularyPerAddress: DEFAULT_VOCABULARY_PER_ADDRESS,
   maxDescriptionChars: 1_000,
   maxQueryChars: 500,
   maxResults: 1_000,
@@ -147,7 +155,8 @@ async function onRegister(
     );
   }
   // Counted for the address and the total before the first await: checks and counts stay in step.
-  return { type: "REGISTERED", status: "ok", ...await store.register(peer.id, msg.files) };
+  const done = await store.register(peer.id, msg.files, limits.maxVocabularyPerAddress);
+  return { type: "REGISTERED", status: "ok", ...done };
 }
 
 function checkRecord(f: FileRecord, limits: SessionLimits): void {

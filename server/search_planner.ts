@@ -9,8 +9,8 @@
  * @module
  */
 import { type HotTermOptions, HotTerms } from "./hot_terms.ts";
-import { fold, MAX_TOKEN_CHARS } from "./record_text.ts";
-import { MAX_MARKED_TERMS, type TermMatch, type TokenIndex, tokenize } from "./token_index.ts";
+import { fold, MAX_TOKEN_CHARS, tokenize } from "./record_text.ts";
+import { MAX_MARKED_TERMS, type TermMatch, type TokenIndex } from "./token_index.ts";
 
 /** Candidates tested through the forward index before a bitset is considered at all. */
 const CHECK_BUDGET_BASE = 32;

@@ -11,7 +11,8 @@ import { acceptHello } from "../shared/handshake.ts";
 import { plural } from "../shared/text.ts";
 import type { HostCheck } from "./host_check.ts";
 import { isLoopback, reachableFrom, unusableHost } from "./host_check.ts";
-import type { IndexStore, PeerEntry } from "./index_store.ts";
+import type { IndexStore } from "./index_store.ts";
+import type { PeerEntry } from "./peer_entry.ts";
 import { fitReply, onRequest, type SessionLimits } from "./requests.ts";
 
 /** What a session needs from its server. */
