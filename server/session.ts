@@ -93,7 +93,7 @@ export class Session {
       const address = this.#remoteHost;
       // On a private network the certificate was bound by the proofs: downloaders pin it.
       const cert = ctx.secret && hello.port > 0 ? hello.cert : undefined;
-      const host = await this.#hostToGiveOut(hello.host, hello.port, cert);
+      const host = await this.#hostToGiveOut(hello.host, hello.port, cert, hello.hostKey);
       const peer = this.#peer = ctx.store.addPeer({
         host,
         port: hello.port,
@@ -185,13 +185,16 @@ export class Session {
 
   /**
    * The address downloaders get for this peer: the one it connected from,
-   * unless HELLO names another that they could use and where the peer's file
-   * server answers (ctx.checkHost). Every refusal is logged.
+   * unless HELLO names another that they could use and where the peer's own
+   * file server answers (ctx.checkHost: with its certificate on a private
+   * network, with a proof of its hostKey on an open one). Every refusal is
+   * logged.
    */
   async #hostToGiveOut(
     claimed: string | undefined,
     port: number,
     cert: string | undefined,
+    key: string | undefined,
   ): Promise<string> {
     const seen = this.#remoteHost;
     if (!claimed || claimed === seen || port === 0) return seen;
@@ -210,6 +213,7 @@ export class Session {
         claimed,
         port,
         cert === undefined ? undefined : Uint8Array.fromBase64(cert),
+        key,
       );
     } catch (err) {
       return refuse(`its file server did not answer there (${(err as Error).message})`);
