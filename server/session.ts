@@ -122,12 +122,16 @@ export class Session {
           await conn.send({ type: "BYE", status: "ok" }).catch(() => {});
           break;
         }
-        await ctx.store.pacer.ready();
-        const started = performance.now();
-        let reply = await onRequest(msg, peer, ctx);
+        // Only the synchronous parts count: between them other sessions run.
+        for (let turn = ctx.store.pacer.ready(); turn; turn = ctx.store.pacer.ready()) await turn;
+        let started = performance.now();
+        const answer = onRequest(msg, peer, ctx); // a search is done when this returns
+        ctx.store.pacer.spent(started);
+        let reply = await answer;
+        started = performance.now();
         if (this.#serverHost !== null) reply = reachableFrom(reply, this.#serverHost);
         const sent = conn.sendFrame(fitReply(reply, conn.maxFrameBytes));
-        ctx.store.pacer.spent(started); // answering, encoding included
+        ctx.store.pacer.spent(started);
         await sent;
       }
     } catch (err) {

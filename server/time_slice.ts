@@ -42,15 +42,18 @@ export class TimeSlice {
 }
 
 /**
- * Requests one after another, as a client that sends many without waiting
- * gets them answered, never run a turn of the event loop longer than about a
- * slice: each request's time is counted, and once a slice's worth has run
- * with no pause between requests, the next one waits for a turn of the event
- * loop (heartbeats, other connections) first.
+ * Requests answered one after another without the event loop turning in
+ * between (a client that sends many without waiting, or many clients whose
+ * requests arrive together) hold it at most about a slice: request time is
+ * counted until the loop is seen to turn (an idle moment, or a timer that
+ * fires), and past a slice's worth the next request waits for that timer
+ * (heartbeats and other connections have their turn first). Requests that
+ * come and go as usual never wait, and cost no timer unless half a slice
+ * passes without an idle moment.
  *
  * @example
  * ```ts
- * await pacer.ready();
+ * for (let turn = pacer.ready(); turn; turn = pacer.ready()) await turn;
  * const started = performance.now();
  * answer(request);
  * pacer.spent(started);
@@ -60,23 +63,31 @@ export class Pacer {
   readonly #ms: number;
   #busy = 0;
   #lastEnd = 0;
+  /** Resolves when the event loop next runs timers (set once half a slice is counted). */
+  #turn: Promise<void> | null = null;
 
   constructor(ms = SLICE_MS) {
     this.#ms = ms;
   }
 
-  /** Resolves at once, or after a turn of the event loop when a slice's worth has just run. */
-  async ready(): Promise<void> {
-    // A pause since the last request means the event loop has had its turn.
-    if (performance.now() - this.#lastEnd > 1) this.#busy = 0;
-    if (this.#busy < this.#ms) return;
-    await new Promise<void>((resolve) => setTimeout(resolve, 0));
-    this.#busy = 0;
+  /** Undefined when a request may run now; otherwise the turn of the event loop to wait for. */
+  ready(): Promise<void> | undefined {
+    if (performance.now() - this.#lastEnd > 1) this.#busy = 0; // idle a while: the loop turned
+    return this.#busy >= this.#ms ? this.#turn ?? undefined : undefined;
   }
 
-  /** Counts a request that started at `started` (performance.now()) and has just ended. */
+  /** Counts synchronous request work that started at `started` (performance.now()) and just ended. */
   spent(started: number): void {
     this.#lastEnd = performance.now();
     this.#busy += this.#lastEnd - started;
+    if (this.#busy < this.#ms / 2) return;
+    this.#turn ??= new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        this.#busy = 0;
+        this.#turn = null;
+        resolve();
+      }, 0);
+      Deno.unrefTimer(timer); // a server that stops does not wait for it
+    });
   }
 }
