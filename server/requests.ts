@@ -78,26 +78,26 @@ export interface RequestContext {
 }
 
 /**
- * Answers one request from a peer that has said HELLO. Rejects with
- * ProtocolError on a bad one.
+ * Answers one request from a peer that has said HELLO: SEARCH, LOCATE and
+ * LIST at once, REGISTER and UNREGISTER (which run in time slices) with a
+ * promise. Throws (or rejects with) ProtocolError on a bad one.
  *
  * @example
  * ```ts
  * const reply = await onRequest({ type: "SEARCH", query: "jazz" }, peer, { store, limits });
  * ```
  */
-export async function onRequest(
+export function onRequest(
   msg: Message,
   peer: PeerEntry,
   ctx: RequestContext,
-): Promise<Message> {
+): Message | Promise<Message> {
   switch (msg.type) {
     case "REGISTER":
-      return await onRegister(msg, peer, ctx);
-    case "UNREGISTER": {
-      const done = await ctx.store.unregister(peer.id, msg.names);
-      return { type: "UNREGISTERED", status: "ok", ...done };
-    }
+      return onRegister(msg, peer, ctx);
+    case "UNREGISTER":
+      return ctx.store.unregister(peer.id, msg.names)
+        .then((done) => ({ type: "UNREGISTERED", status: "ok", ...done }));
     case "SEARCH":
       return onSearch(msg, ctx);
     case "LOCATE": {

@@ -122,16 +122,22 @@ export class Session {
           await conn.send({ type: "BYE", status: "ok" }).catch(() => {});
           break;
         }
-        // Only the synchronous parts count: between them other sessions run.
-        for (let turn = ctx.store.pacer.ready(); turn; turn = ctx.store.pacer.ready()) await turn;
+        // Only synchronous work counts: while this session awaits, others run.
+        const pacer = ctx.store.pacer;
         let started = performance.now();
-        const answer = onRequest(msg, peer, ctx); // a search is done when this returns
-        ctx.store.pacer.spent(started);
-        let reply = await answer;
-        started = performance.now();
+        for (let turn = pacer.ready(started); turn; turn = pacer.ready(started)) {
+          await turn;
+          started = performance.now();
+        }
+        let reply = onRequest(msg, peer, ctx); // SEARCH, LOCATE and LIST: answered here
+        if (reply instanceof Promise) {
+          pacer.spent(started);
+          reply = await reply;
+          started = performance.now();
+        }
         if (this.#serverHost !== null) reply = reachableFrom(reply, this.#serverHost);
         const sent = conn.sendFrame(fitReply(reply, conn.maxFrameBytes));
-        ctx.store.pacer.spent(started);
+        pacer.spent(started);
         await sent;
       }
     } catch (err) {

@@ -53,7 +53,9 @@ export class TimeSlice {
  *
  * @example
  * ```ts
- * for (let turn = pacer.ready(); turn; turn = pacer.ready()) await turn;
+ * for (let turn = pacer.ready(performance.now()); turn; turn = pacer.ready(performance.now())) {
+ *   await turn;
+ * }
  * const started = performance.now();
  * answer(request);
  * pacer.spent(started);
@@ -70,9 +72,12 @@ export class Pacer {
     this.#ms = ms;
   }
 
-  /** Undefined when a request may run now; otherwise the turn of the event loop to wait for. */
-  ready(): Promise<void> | undefined {
-    if (performance.now() - this.#lastEnd > 1) this.#busy = 0; // idle a while: the loop turned
+  /**
+   * Undefined when a request may run now (`now` is performance.now());
+   * otherwise the turn of the event loop to wait for.
+   */
+  ready(now: number): Promise<void> | undefined {
+    if (now - this.#lastEnd > 1) this.#busy = 0; // idle a while: the loop turned
     return this.#busy >= this.#ms ? this.#turn ?? undefined : undefined;
   }
 
