@@ -226,7 +226,7 @@ export class Session {
         key,
       );
     } catch (err) {
-      return refuse(`its file server did not answer there (${(err as Error).message})`);
+      return refuse(`its own file server was not found there (${(err as Error).message})`);
     }
     const unusableReached = unusableHost(reached, seen);
     return unusableReached ? refuse(`it leads to ${reached}: ${unusableReached}`) : claimed;

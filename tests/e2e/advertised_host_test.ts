@@ -55,7 +55,7 @@ Deno.test("downloaders get the address a peer connects from, unless its file ser
   assert.match(why, /"224\.0\.0\.251" .* multicast/);
   assert.match(
     why,
-    /"127\.0\.0\.3" .* did not answer there \(Cannot reach 127\.0\.0\.3:\d+: connection refused\)/,
+    /"127\.0\.0\.3" .* was not found there \(Cannot reach 127\.0\.0\.3:\d+: connection refused\)/,
   );
 });
 

@@ -83,7 +83,10 @@ Deno.test("a host in HELLO is given out only when the check reaches the peer's f
       checkHost: () => Promise.reject(new Error("Cannot reach 192.168.1.50:4000: refused")),
     });
     assert.equal((await join(s, { port: 4000, host: "192.168.1.50" })).host, "10.0.0.9");
-    assert.match(s.log.join("\n"), /did not answer there \(Cannot reach .*refused\); 10\.0\.0\.9/);
+    assert.match(
+      s.log.join("\n"),
+      /its own file server was not found there \(Cannot reach .*refused\); 10\.0\.0\.9/,
+    );
   }
   {
     // A name that resolves to a loopback address is refused on what the check reached.
