@@ -9,6 +9,7 @@
  */
 import { parseRedisUrl } from "../net/redis_client.ts";
 import { startIndexServer } from "../server/index_server.ts";
+import { VOCABULARY_LIMITS } from "../server/vocabulary.ts";
 import { IndexStore } from "../server/index_store.ts";
 import { joinRedisNetwork } from "../server/join_network.ts";
 
@@ -35,6 +36,8 @@ const server = startIndexServer({
     maxConnectionsPerAddress: perAddress,
     maxFilesPerAddress: 100_000_000,
     maxFiles: 100_000_000,
+    // One loader stands in for many peers' addresses: it may bring the whole vocabulary.
+    maxVocabularyPerAddress: VOCABULARY_LIMITS.total,
   },
 });
 console.log(`listening on ${server.addr.hostname}:${server.addr.port}`);

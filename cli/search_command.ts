@@ -39,7 +39,12 @@ export async function searchCommand(args: string[]): Promise<number> {
     if (values.json) screen.say(safeJson(results));
     else if (results.length > 0) screen.say(formatResultsWithHolders(results).join("\n"));
     if (results.length === 0) {
-      if (!values.json) screen.say(`No files match "${terminalSafe(query)}".`, "err");
+      const none = truncated
+        ? `The index stopped looking before it found a file matching "${
+          terminalSafe(query)
+        }": add words.`
+        : `No files match "${terminalSafe(query)}".`;
+      if (!values.json) screen.say(none, "err");
       return 1;
     }
     if (truncated) {

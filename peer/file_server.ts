@@ -11,6 +11,7 @@ import { serveTcp } from "../net/tcp_service.ts";
 import type { TlsIdentity } from "../net/tls_identity.ts";
 import { errorMessage, ProtocolError } from "../shared/errors.ts";
 import { acceptHello } from "../shared/handshake.ts";
+import { HostKeys } from "./host_key.ts";
 import { RateLimiter } from "./rate_limiter.ts";
 import type { SharedFile } from "./share_folder.ts";
 import { OpenFiles, sendRange } from "./upload.ts";
@@ -44,6 +45,11 @@ export interface FileServiceOptions {
    * play a holder that sends wrong bytes.
    */
   uploadTransform?: UploadTransform;
+  /**
+   * Open networks: the host keys of this peer's HELLOs to the index; a HELLO
+   * with a nonce gets HI with the proof for the one under way (host_key.ts).
+   */
+  hostKeys?: HostKeys;
 }
 
 /** Changes file data in place before it is sent (see FileServiceOptions.uploadTransform). */
@@ -73,6 +79,8 @@ export interface FileService {
 /** A running file server. */
 export interface FileServer extends Omit<FileService, "serve"> {
   readonly addr: Deno.NetAddr;
+  /** Its host keys (the option's, or its own): give them to this peer's index client. */
+  readonly hostKeys: HostKeys;
   /** Stops accepting, cuts running transfers and waits for them. */
   close(): Promise<void>;
 }
@@ -107,12 +115,14 @@ export function createFileService(
   async function serve(conn: MessageConnection, host: string): Promise<void> {
     const files = new OpenFiles();
     try {
-      await acceptHello(conn, {
+      const hello = await acceptHello(conn, {
         secret,
         fingerprint: options.identity?.fingerprint,
         timeoutMs: Math.min(idle, 10_000),
       });
-      await conn.send({ type: "HI", status: "ok", peerId: 0 });
+      // An index checking the host this peer names (open networks; TLS proves it otherwise).
+      const proof = !secret && hello.nonce ? options.hostKeys?.proof(hello.nonce) : undefined;
+      await conn.send({ type: "HI", status: "ok", peerId: 0, ...(proof ? { proof } : {}) });
       for (;;) {
         const msg = await conn.receive(idle);
         if (msg === null || msg.type === "BYE") return;
@@ -189,7 +199,8 @@ export function startFileServer(
   lookup: (sha256: string) => SharedFile | undefined,
   options: FileServerOptions = {},
 ): FileServer {
-  const service = createFileService(lookup, options);
+  const hostKeys = options.hostKeys ?? new HostKeys();
+  const service = createFileService(lookup, { ...options, hostKeys });
   const tcp = serveTcp({
     hostname: options.hostname ?? "0.0.0.0",
     port: options.port ?? 0,
@@ -203,6 +214,7 @@ export function startFileServer(
   let closed = false;
   return {
     addr: tcp.addr,
+    hostKeys,
     get activeUploads() {
       return service.activeUploads;
     },

@@ -23,6 +23,7 @@ import {
   type MessageType,
   type SearchResult,
 } from "../shared/protocol.ts";
+import type { HostKeys } from "./host_key.ts";
 import { dialIndex, type IndexChannel, type IndexConnector } from "./index_connector.ts";
 
 /** Where the index server is. */
@@ -38,6 +39,8 @@ export interface IndexClientOptions {
   name?: string;
   /** Host other peers should dial, when not the address the server sees. */
   advertise?: string;
+  /** With `advertise` on an open network: the file server's keys, to prove it answers there. */
+  hostKeys?: HostKeys;
   /** Time allowed for connecting and for each reply (default 10 s). */
   timeoutMs?: number;
   /** Private network secret. */
@@ -128,10 +131,11 @@ export class IndexClient {
         const identity = options.identity ?? await ephemeralIdentity();
         binding = { cert: identity.der, serverFingerprint: channel.serverFingerprint };
       }
-      const hello: { port: number; name?: string; host?: string } = { port: options.port ?? 0 };
-      if (options.name) hello.name = options.name;
-      if (options.advertise) hello.host = options.advertise;
-      const hi = await sayHello(conn, hello, { secret, timeoutMs, binding });
+      const { name, advertise: host, hostKeys } = options;
+      const hostKey = host && !secret ? hostKeys?.issue() : undefined;
+      const hello = { port: options.port ?? 0, name: name || undefined, host: host || undefined };
+      const hi = await sayHello(conn, { ...hello, hostKey }, { secret, timeoutMs, binding })
+        .finally(() => hostKey && hostKeys?.withdraw(hostKey));
       return new IndexClient(conn, hi.peerId, timeoutMs, hi.heartbeat);
     } catch (err) {
       conn.close();

@@ -141,6 +141,7 @@ export class Peer {
         port: fileServer?.addr.port ?? 0,
         name: options.name,
         advertise: options.advertise,
+        hostKeys: fileServer?.hostKeys,
         timeoutMs: options.timeoutMs,
         secret: options.secret,
         identity: options.identity,

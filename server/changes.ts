@@ -10,7 +10,7 @@
 import { isValidSharedName } from "../shared/file_names.ts";
 import type { FileRecord } from "../shared/protocol.ts";
 import { SwapmeetError } from "../shared/errors.ts";
-import type { PeerEntry } from "./index_store.ts";
+import type { PeerEntry } from "./peer_entry.ts";
 
 /** A file record as the network keeps it: with when its holder shared it (ms since 1970). */
 export interface SharedRecord extends FileRecord {

@@ -6,38 +6,37 @@
  * @module
  */
 import type { FileRecord } from "../shared/protocol.ts";
-import { addId, idCount, type IdMap, idsOf, removeId } from "./id_map.ts";
-import { baseName, fold, nameKey, recordTokens } from "./record_text.ts";
+import { ContentIndex, type Variant } from "./content_index.ts";
+import { addId, eachId, type IdMap, removeId } from "./id_map.ts";
+import { baseName, fold, foldCost, indexedTokens, nameKey } from "./record_text.ts";
 import { ShardedMap } from "./sharded_map.ts";
-import { type NewTokenBudget, TokenIndex } from "./token_index.ts";
+import { TokenIndex } from "./token_index.ts";
 import { grown } from "./typed_arrays.ts";
-
-/** What one record may add to the vocabulary (words no other record has); see docs/protocol.md. */
-export const NEW_TOKEN_BUDGET: NewTokenBudget = { tokens: 32, chars: 256 };
-
-/**
- * Characters of new vocabulary the records of one address may add together
- * (about 30,000 words), and the vocabulary may hold in all: the gram index
- * behind substring search costs some hundred bytes per character, and real
- * shares reuse words (1,000,000 realistic file names need about 400,000).
- */
-export const ADDRESS_VOCABULARY_CHARS = 256 * 1024;
-export const TOTAL_VOCABULARY_CHARS = 4 * 1024 * 1024;
+import { Vocabulary, type VocabularyLimits } from "./vocabulary.ts";
 
 /** File records by id, and the maps and token index over them. */
 export class FileRecords {
-  readonly tokens = new TokenIndex();
+  /** Who brought the words of the vocabulary (given back as they leave it). */
+  readonly vocabulary: Vocabulary;
+  readonly tokens: TokenIndex;
   #records: (FileRecord | undefined)[] = [];
   #peerOf = new Int32Array(1024);
   #sharedAt = new Float64Array(1024);
   /** 1 when another file id has the same content hash (its results are grouped). */
   #hasTwin = new Uint8Array(1024);
+  /** For files with a twin: the id of their variant (content_index.ts). */
+  #variant = new Int32Array(1024);
   /** 1 while a removed file id is still in postings. */
   #dead = new Uint8Array(1024);
   readonly #free: number[] = [];
-  readonly #bySha: IdMap<string> = new ShardedMap();
+  readonly #content = new ContentIndex((id) => this.#records[id]!, (id) => this.#peerOf[id]);
   readonly #byName: IdMap<number> = new ShardedMap();
   #count = 0;
+
+  constructor(vocabulary: Partial<VocabularyLimits> = {}) {
+    const words = this.vocabulary = new Vocabulary(vocabulary);
+    this.tokens = new TokenIndex((charge, chars) => words.released(charge, chars));
+  }
 
   /** Records held. */
   get count(): number {
@@ -69,9 +68,35 @@ export class FileRecords {
     return this.#hasTwin[id] !== 0;
   }
 
-  /** Ids of every file with this content hash. */
-  idsOfContent(sha256: string): readonly number[] {
-    return idsOf(this.#bySha.get(sha256));
+  /** The id of file `id`'s variant, while it has a twin: files of one variant share it. */
+  variantId(id: number): number {
+    return this.#variant[id];
+  }
+
+  /** The variant of record `r` while other files share its content hash (see content_index.ts). */
+  variantOf(r: FileRecord): Variant | undefined {
+    return this.#content.variantOf(r);
+  }
+
+  /** Every variant of a content hash, in the order first registered. */
+  variants(sha256: string): Variant[] {
+    return this.#content.variants(sha256);
+  }
+
+  /**
+   * The first content hash of which `records` would give peer `peerId` more
+   * than `max` variants, or null.
+   */
+  variantsPast(peerId: number, records: readonly FileRecord[], max: number): string | null {
+    const fresh = new Map<string, Set<string>>();
+    for (const r of records) {
+      if (this.#content.holds(r, peerId)) continue;
+      let keys = fresh.get(r.sha256);
+      if (!keys) fresh.set(r.sha256, keys = new Set());
+      keys.add(`${r.size}:${r.chunkRoot}`);
+      if (this.#content.variantsHeld(r.sha256, peerId) + keys.size > max) return r.sha256;
+    }
+    return null;
   }
 
   /** Ids of the files held, in increasing order. */
@@ -79,40 +104,56 @@ export class FileRecords {
     for (let id = 0; id < this.#records.length; id++) if (this.#records[id]) yield id;
   }
 
-  /** Ids of the files whose folded base name is `exact` (folded). */
-  *withBaseName(exact: string): Generator<number> {
-    for (const id of idsOf(this.#byName.get(nameKey(exact)))) {
+  /**
+   * Ids of the files whose folded base name is `exact` (folded). Each file
+   * looked at, and the characters folded, are charged to `budget`; it stops
+   * when that runs out.
+   */
+  *withBaseName(
+    exact: string,
+    budget: { candidates: number; foldedChars: number },
+  ): Generator<number> {
+    for (const id of eachId(this.#byName.get(nameKey(exact)))) {
       const r = this.#records[id];
-      if (r && fold(baseName(r.name)) === exact) yield id;
+      if (!r) continue;
+      const base = baseName(r.name);
+      const folded = fold(base);
+      budget.foldedChars -= foldCost(base, folded);
+      if (--budget.candidates < 0 || budget.foldedChars < 0) return;
+      if (folded === exact) yield id;
     }
   }
 
   /**
-   * Adds a record held by `peerId`, whose words new to the index may take at
-   * most `vocabularyChars` characters; returns its id and the characters of
-   * new vocabulary it added.
+   * Adds a record held by `peerId`, connected from `address`, which may have
+   * `perAddress` characters of vocabulary charged to its general allowance
+   * (vocabulary.ts); returns its id.
    */
   add(
     peerId: number,
     r: FileRecord,
     sharedAt: number,
-    vocabularyChars: number,
-  ): { id: number; newChars: number } {
+    address: string,
+    perAddress: number,
+  ): number {
     const id = this.#newId();
     this.#records[id] = r;
     this.#peerOf[id] = peerId;
     this.#sharedAt[id] = sharedAt;
-    addId(this.#bySha, r.sha256, id);
-    const twins = this.#bySha.get(r.sha256)!;
-    this.#hasTwin[id] = typeof twins === "number" ? 0 : 1;
-    if (idCount(twins) === 2) { for (const other of idsOf(twins)) this.#hasTwin[other] = 1; }
+    const lone = this.#content.lone(r.sha256);
+    this.#content.add(id, r, peerId);
+    const variant = this.#content.variantOf(r);
+    this.#hasTwin[id] = variant ? 1 : 0;
+    if (variant) this.#variant[id] = variant.id;
+    if (lone !== undefined) {
+      this.#hasTwin[lone] = 1;
+      this.#variant[lone] = this.#content.variantOf(this.#records[lone]!)!.id;
+    }
     addId(this.#byName, nameKey(fold(baseName(r.name))), id);
-    const newChars = this.tokens.add(id, recordTokens(r), {
-      tokens: NEW_TOKEN_BUDGET.tokens,
-      chars: Math.max(0, Math.min(NEW_TOKEN_BUDGET.chars, vocabularyChars)),
-    });
+    const { tokens, fromName } = indexedTokens(r);
+    this.tokens.add(id, tokens, this.vocabulary.admit(address, fromName, perAddress));
     this.#count++;
-    return { id, newChars };
+    return id;
   }
 
   /**
@@ -123,9 +164,9 @@ export class FileRecords {
   detach(id: number, affected: Set<number>): FileRecord | undefined {
     const r = this.#records[id];
     if (!r || this.#dead[id] === 1) return undefined;
-    removeId(this.#bySha, r.sha256, id);
-    const twins = this.#bySha.get(r.sha256);
-    if (typeof twins === "number") this.#hasTwin[twins] = 0;
+    this.#content.remove(id, r, this.#peerOf[id]);
+    const lone = this.#content.lone(r.sha256);
+    if (lone !== undefined) this.#hasTwin[lone] = 0;
     removeId(this.#byName, nameKey(fold(baseName(r.name))), id);
     this.tokens.detach(id, affected);
     this.#records[id] = undefined;
@@ -156,6 +197,7 @@ export class FileRecords {
       this.#peerOf = grown(this.#peerOf, id * 2);
       this.#sharedAt = grown(this.#sharedAt, id * 2);
       this.#hasTwin = grown(this.#hasTwin, id * 2);
+      this.#variant = grown(this.#variant, id * 2);
       this.#dead = grown(this.#dead, id * 2);
     }
     return id;

@@ -2,50 +2,60 @@
  * Which address the index gives out for a peer. By default the one it
  * connected from; the host named in HELLO only when downloaders could use it
  * (not unspecified, multicast, broadcast, nor a loopback address unless the
- * peer itself connected over loopback) and the peer's file server answers
- * there: a check by HELLO, passed in as a function so tests (and a TLS
- * handshake later) can replace it.
+ * peer itself connected over loopback) and the peer itself proves it answers
+ * there: a check passed in as a function so tests can replace it.
  * @module
  */
 import { dial, dialTls } from "../net/dial.ts";
 import { MessageConnection } from "../shared/connection.ts";
-import { newNonce } from "../shared/handshake.ts";
+import { hostProof, newNonce, proofsMatch } from "../shared/handshake.ts";
 import { type Holder, type Message, PROTOCOL_VERSION } from "../shared/protocol.ts";
 
 /**
- * Resolves, with the address it reached, when a Swapmeet file server answers
- * at host:port (on a private network: completes TLS with the peer's own
- * certificate `cert`, which proves it is the same peer); rejects with the
- * reason otherwise.
+ * Resolves, with the address it reached, when the peer's own file server
+ * answers at host:port: on a private network it completes TLS with the
+ * peer's certificate `cert`; on an open network it proves it holds `key`,
+ * the HELLO's hostKey. Rejects with the reason otherwise.
  */
-export type HostCheck = (host: string, port: number, cert?: Uint8Array) => Promise<string>;
+export type HostCheck = (
+  host: string,
+  port: number,
+  cert?: Uint8Array,
+  key?: string,
+) => Promise<string>;
 
 /** Time the default check allows for connecting and the answer to HELLO. */
 export const HOST_CHECK_MS = 2_000;
 
 /**
- * The default HostCheck: dials host:port and says HELLO (with a nonce, so a
- * private network's file server answers too); HI or CHALLENGE within
- * `timeoutMs` is a yes.
+ * The default HostCheck. Private network: dials host:port with TLS pinned to
+ * `cert` (the handshake is the proof). Open network: dials and says HELLO
+ * with a fresh nonce; the HI must carry hostProof(key, nonce), which only a
+ * file server that was given `key` by the peer can make.
  *
  * @example
  * ```ts
- * await helloCheck()("192.168.1.20", 40123); // throws when nothing answers there
+ * await helloCheck()("192.168.1.20", 40123, undefined, hello.hostKey); // throws unless proven
  * ```
  */
 export function helloCheck(timeoutMs = HOST_CHECK_MS): HostCheck {
-  return async (host, port, cert) => {
+  return async (host, port, cert, key) => {
     if (cert) {
       const tls = await dialTls(host, port, cert, timeoutMs); // the handshake is the proof
       tls.close();
       return (tls.remoteAddr as Deno.NetAddr).hostname;
     }
+    if (!key) throw new Error("its HELLO carries no hostKey to prove it");
     const deadline = Date.now() + timeoutMs;
     const tcp = await dial(host, port, timeoutMs);
     const conn = new MessageConnection(tcp);
     try {
-      await conn.send({ type: "HELLO", version: PROTOCOL_VERSION, port: 0, nonce: newNonce() });
-      await conn.expect(["HI", "CHALLENGE"], Math.max(1, deadline - Date.now()));
+      const nonce = newNonce();
+      await conn.send({ type: "HELLO", version: PROTOCOL_VERSION, port: 0, nonce });
+      const hi = await conn.expect(["HI"], Math.max(1, deadline - Date.now()));
+      if (!hi.proof || !proofsMatch(hi.proof, hostProof(key, nonce))) {
+        throw new Error("the file server there did not prove it holds the peer's hostKey");
+      }
       return tcp.remoteAddr.hostname;
     } finally {
       conn.close();

@@ -69,12 +69,14 @@ export class HotTerms {
    * due), else null. `files` is the number of files in the index; file ids are
    * below `idLimit`. The bitset is valid until the index changes. Bitsets in
    * `held` (those the caller still uses) are never refilled for another term.
+   * A bitset is built only while `builds.left` allows (it is counted down).
    */
   bits(
     match: TermMatch,
     files: number,
     idLimit: number,
     held: readonly Uint32Array[] = [],
+    builds: { left: number } = { left: Infinity },
   ): Uint32Array | null {
     if (match.count < Math.max(this.#minCount, files * this.#minShare)) return null;
     const words = (idLimit >>> 5) + 1;
@@ -97,9 +99,10 @@ export class HotTerms {
       this.#release(entry);
     }
     if (entry.bits) return entry.bits;
-    if (++entry.uses < this.#uses) return null;
+    if (++entry.uses < this.#uses || builds.left <= 0) return null;
     const bits = this.#buffer(words, entry.heat, held);
     if (bits === null) return null;
+    builds.left--;
     for (const p of match.postings) {
       const ids = p.ids;
       for (let i = 0; i < p.length; i++) bits[ids[i] >>> 5] |= 1 << (ids[i] & 31);

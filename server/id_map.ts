@@ -5,20 +5,33 @@
  * cheap however many files share a key. Pure functions; no I/O.
  * @module
  */
-import type { ShardedMap } from "./sharded_map.ts";
-
 /** A map value that is one id or several. */
 export type Ids = number | number[] | Set<number>;
 
 /** Ids kept in an array at most; more go in a Set. */
 const ARRAY_MAX = 32;
 
-/** A map from keys to file ids. */
-export type IdMap<K extends string | number> = ShardedMap<K, Ids>;
+/** A map from keys to file ids (a Map or a ShardedMap). */
+export interface IdMap<K extends string | number> {
+  get(key: K): Ids | undefined;
+  set(key: K, value: Ids): unknown;
+  delete(key: K): boolean;
+}
 
 /** The ids under one value, in the order they were added (empty for none). */
 export function idsOf(v: Ids | undefined): readonly number[] {
   return v === undefined ? [] : typeof v === "number" ? [v] : Array.isArray(v) ? v : [...v];
+}
+
+/** The ids under one value, without copying them. */
+export function eachId(v: Ids | undefined): Iterable<number> {
+  return v === undefined ? [] : typeof v === "number" ? [v] : v;
+}
+
+/** The first id of one value (undefined for none). */
+export function firstId(v: Ids | undefined): number | undefined {
+  if (v === undefined || typeof v === "number") return v;
+  return Array.isArray(v) ? v[0] : v.values().next().value;
 }
 
 /** How many ids one value holds. */

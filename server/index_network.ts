@@ -5,7 +5,7 @@
  * one (no --redis) is an index of its own, as ever.
  * @module
  */
-import type { PeerEntry } from "./index_store.ts";
+import type { PeerEntry } from "./peer_entry.ts";
 
 /** The network a server shares its index with. */
 export interface IndexNetwork {

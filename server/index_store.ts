@@ -9,29 +9,15 @@
  */
 import type { FileRecord, Holder, SearchResult } from "../shared/protocol.ts";
 import { AddressBook } from "./address_book.ts";
-import { ADDRESS_VOCABULARY_CHARS, FileRecords, TOTAL_VOCABULARY_CHARS } from "./file_records.ts";
+import { FileRecords } from "./file_records.ts";
 import type { HotTermOptions } from "./hot_terms.ts";
-import { contentResults, type FileTable, holderOf, listResults } from "./results.ts";
-import { searchFiles, type SearchPage } from "./search.ts";
+import { contentResults, type FileTable, holderOf } from "./results.ts";
+import type { PeerEntry } from "./peer_entry.ts";
+import { listFiles, searchFiles, type SearchPage } from "./search.ts";
+import { DEFAULT_VOCABULARY_PER_ADDRESS, type VocabularyLimits } from "./vocabulary.ts";
+import { WorkBudget } from "./work_budget.ts";
 import { SearchPlanner } from "./search_planner.ts";
-import { TimeSlice } from "./time_slice.ts";
-
-/** A peer on the network as the index knows it. */
-export interface PeerEntry {
-  id: number;
-  /** The address other peers dial. */
-  host: string;
-  port: number;
-  name: string;
-  /** The address it connected from: files are counted per address. */
-  address: string;
-  /** File ids by shared name. */
-  files: Map<string, number>;
-  /** Last heartbeat round-trip time in milliseconds, when measured. */
-  rttMs?: number;
-  /** Private networks: the peer's TLS certificate (DER, base64), given to downloaders. */
-  cert?: string;
-}
+import { Pacer, TimeSlice } from "./time_slice.ts";
 
 /** A peer to add: `address` is `host` unless given; `id` when the network gave one. */
 export type NewPeer =
@@ -44,23 +30,34 @@ export class IndexStore {
   /** Per peer: the change under way (changes to one peer run one at a time). */
   readonly #work = new Map<number, Promise<void>>();
   readonly #leaving = new Set<number>();
-  readonly #files = new FileRecords();
+  readonly #files: FileRecords;
   readonly #planner: SearchPlanner;
   readonly #now: () => Date;
-  /** Files and new vocabulary per address (files promised to REGISTERs under way count). */
+  /** Files per address (files promised to REGISTERs under way count). */
   readonly #addresses = new AddressBook();
   #sharingPeers = 0;
   #nextPeerId = 1;
+  /** Requests of all sessions take turns with the rest of the event loop (time_slice.ts). */
+  readonly pacer = new Pacer();
   readonly #table: FileTable = {
     record: (id) => this.#files.record(id),
     peerOf: (id) => this.#files.peerOf(id),
     holder: (id) => this.#holder(id),
-    idsOfContent: (sha) => this.#files.idsOfContent(sha),
+    variantOf: (r) => this.#files.variantOf(r),
+    variants: (sha) => this.#files.variants(sha),
   };
 
-  /** `now` is injectable so tests can pin sharedAt; `hotTerms` tunes the bitset cache. */
-  constructor(now: () => Date = () => new Date(), hotTerms: HotTermOptions = {}) {
+  /**
+   * `now` is injectable so tests can pin sharedAt; `hotTerms` tunes the bitset
+   * cache, `vocabulary` the bounds of the vocabulary (vocabulary.ts).
+   */
+  constructor(
+    now: () => Date = () => new Date(),
+    hotTerms: HotTermOptions = {},
+    vocabulary: Partial<VocabularyLimits> = {},
+  ) {
     this.#now = now;
+    this.#files = new FileRecords(vocabulary);
     this.#planner = new SearchPlanner(this.#files.tokens, hotTerms);
   }
 
@@ -104,6 +101,11 @@ export class IndexStore {
     return this.#files.tokens.vocabularyChars;
   }
 
+  /** Characters of the vocabulary charged to an address: general allowance, and names'. */
+  vocabularyOf(address: string): { general: number; names: number } {
+    return this.#files.vocabulary.charged(address);
+  }
+
   /** Adds a peer with the ID given (by the network), else the next here (1, 2, 3 … not reused). */
   addPeer(info: NewPeer): PeerEntry {
     const id = info.id ?? this.#nextPeerId;
@@ -136,6 +138,14 @@ export class IndexStore {
   }
 
   /**
+   * The first content hash of which `records` would give the peer more than
+   * `max` variants (sha256, size, chunk root), or null.
+   */
+  variantsPast(peer: PeerEntry, records: readonly FileRecord[], max: number): string | null {
+    return this.#files.variantsPast(peer.id, records, max);
+  }
+
+  /**
    * Removes a peer and all its files, after any change of its still under way
    * (which stops at its next slice). Resolves with how many files went.
    */
@@ -163,7 +173,12 @@ export class IndexStore {
   register(
     peerId: number,
     records: FileRecord[],
-    options: { sharedAt?: (r: FileRecord) => number; slice?: TimeSlice } = {},
+    options: {
+      sharedAt?: (r: FileRecord) => number;
+      slice?: TimeSlice;
+      /** Characters of new vocabulary the peer's address may bring (see vocabulary.ts). */
+      vocabularyPerAddress?: number;
+    } = {},
   ): Promise<{ count: number; total: number }> {
     const peer = this.#mustPeer(peerId);
     let promised = this.newNames(peer, records);
@@ -196,7 +211,12 @@ export class IndexStore {
         for (const r of batch) {
           if (slice.over) await slice.next();
           if (this.#leaving.has(peer.id)) break;
-          this.#insert(peer, r, options.sharedAt?.(r) ?? keepTime.get(r.name) ?? now);
+          this.#insert(
+            peer,
+            r,
+            options.sharedAt?.(r) ?? keepTime.get(r.name) ?? now,
+            options.vocabularyPerAddress ?? DEFAULT_VOCABULARY_PER_ADDRESS,
+          );
           if (fresh.has(r.name) && promised > 0) {
             promised--;
             this.#addresses.promise(peer.address, -1);
@@ -218,19 +238,23 @@ export class IndexStore {
     });
   }
 
-  /** Files whose name or keywords contain every word of `query`: see searchFiles. */
-  search(query: string, limit: number): SearchPage {
-    return searchFiles(this.#files, this.#planner, this.#table, query, limit);
+  /** Files whose name or keywords contain every word of `query` (searchFiles), within `budget`. */
+  search(query: string, limit: number, budget = new WorkBudget()): SearchPage {
+    return searchFiles(this.#files, this.#planner, this.#table, query, limit, budget);
   }
 
-  /** The variants of one content hash with their holders, most holders first (at most `max`). */
-  locate(sha256: string, max = Infinity): SearchResult[] {
-    return contentResults(this.#table, sha256, max);
+  /** The variants of one content hash, most holders first (at most `max`, fewer past `budget`). */
+  locate(sha256: string, max = Infinity, budget = new WorkBudget()): SearchResult[] {
+    return contentResults(this.#table, sha256, max, budget);
   }
 
-  /** Up to `limit` distinct files (variants) on the network: see listResults. */
-  list(limit: number): SearchPage {
-    return listResults(this.#table, this.#files.ids(), limit);
+  /**
+   * Up to `limit` distinct files (variants) on the network, by file id: oldest
+   * first, except that the ids of removed files are used again. Each file id
+   * looked at is a candidate of `budget`; truncated when it runs out.
+   */
+  list(limit: number, budget = new WorkBudget()): SearchPage {
+    return listFiles(this.#files, this.#table, limit, budget);
   }
 
   /** The record of file `id` and when its holder shared it (ms), unless removed. */
@@ -244,14 +268,11 @@ export class IndexStore {
     return holderOf(peer, this.#files.record(id)!, this.#files.sharedAt(id));
   }
 
-  #insert(peer: PeerEntry, r: FileRecord, sharedAt: number): void {
-    const left = Math.min(
-      ADDRESS_VOCABULARY_CHARS - this.#addresses.vocabulary(peer.address),
-      TOTAL_VOCABULARY_CHARS - this.#files.tokens.vocabularyChars,
+  #insert(peer: PeerEntry, r: FileRecord, sharedAt: number, vocabularyPerAddress: number): void {
+    peer.files.set(
+      r.name,
+      this.#files.add(peer.id, r, sharedAt, peer.address, vocabularyPerAddress),
     );
-    const { id, newChars } = this.#files.add(peer.id, r, sharedAt, left);
-    peer.files.set(r.name, id);
-    this.#addresses.brought(peer.address, newChars);
     this.#addresses.count(peer.address, 1);
   }
 

@@ -5,7 +5,6 @@
  * @module
  */
 import type { FileRecord } from "../shared/protocol.ts";
-import { tokenize } from "./token_index.ts";
 
 /** Characters of a record's folded name, and of its folded description, that are indexed. */
 export const MAX_INDEXED_CHARS = 1024;
@@ -44,18 +43,71 @@ export function recordText(r: FileRecord): string {
 
 /** The words a record is indexed under: at most MAX_TOKENS_PER_RECORD, each cut to MAX_TOKEN_CHARS. */
 export function recordTokens(r: FileRecord): string[] {
-  const out = new Set<string>();
-  for (const t of tokenize(recordText(r))) {
-    out.add(t.length > MAX_TOKEN_CHARS ? t.slice(0, MAX_TOKEN_CHARS) : t);
-    if (out.size === MAX_TOKENS_PER_RECORD) break;
-  }
-  return [...out];
+  return indexedTokens(r).tokens;
 }
 
-/** Whether every (folded) word is a substring of the record's searchable text. */
-export function matchesText(r: FileRecord, words: readonly string[]): boolean {
-  const text = recordText(r);
+/**
+ * The words a record is indexed under (recordTokens), the name's first, and
+ * how many of them are the name's.
+ */
+export function indexedTokens(r: FileRecord): { tokens: string[]; fromName: number } {
+  const out = new Set<string>();
+  let fromName = 0;
+  for (const text of [r.name, r.description]) {
+    for (const t of tokenize(fold(text).slice(0, MAX_INDEXED_CHARS))) {
+      if (out.size === MAX_TOKENS_PER_RECORD) break;
+      out.add(t.length > MAX_TOKEN_CHARS ? t.slice(0, MAX_TOKEN_CHARS) : t);
+    }
+    if (text === r.name) fromName = out.size;
+  }
+  return { tokens: [...out], fromName };
+}
+
+/**
+ * What folding `text` costs, in ASCII characters' worth (see work_budget.ts):
+ * ASCII text only changes case; other text is decomposed and stripped of
+ * marks, which costs about ten times as much per character in and out.
+ */
+export function foldCost(text: string, folded: string): number {
+  return ASCII.test(text) ? text.length : 10 * (text.length + folded.length);
+}
+
+/**
+ * Whether every (folded) word is a substring of the record's searchable text.
+ * The folding is charged to `budget` (foldCost).
+ */
+export function matchesText(
+  r: FileRecord,
+  words: readonly string[],
+  budget?: { foldedChars: number },
+): boolean {
+  const name = fold(r.name);
+  const description = fold(r.description);
+  if (budget) budget.foldedChars -= foldCost(r.name, name) + foldCost(r.description, description);
+  const text = `${name.slice(0, MAX_INDEXED_CHARS)}\n${description.slice(0, MAX_INDEXED_CHARS)}`;
   return words.every((w) => text.includes(w));
+}
+
+/** Splits text into lower-case runs of letters and digits (deduplicated, in order). */
+export function tokenize(text: string): string[] {
+  const lower = text.toLowerCase();
+  const out: string[] = [];
+  let start = -1;
+  let ascii = true;
+  for (let i = 0; i <= lower.length; i++) {
+    const c = i < lower.length ? lower.charCodeAt(i) : 32;
+    const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
+    if (word || (c > 127 && (ascii = false, true))) {
+      if (start < 0) start = i;
+      continue;
+    }
+    if (start >= 0) out.push(lower.slice(start, i));
+    start = -1;
+  }
+  const tokens = ascii
+    ? out
+    : out.flatMap((t) => t.split(/[^\p{L}\p{N}]+/u)).filter((t) => t !== "");
+  return tokens.length > 1 ? [...new Set(tokens)] : tokens;
 }
 
 /** The last segment of a `/`-separated name. */

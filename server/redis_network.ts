@@ -18,7 +18,7 @@ import { plural } from "../shared/text.ts";
 import type { Change } from "./changes.ts";
 import { ID_BLOCK, IdBlocks } from "./id_blocks.ts";
 import type { IndexNetwork } from "./index_network.ts";
-import type { PeerEntry } from "./index_store.ts";
+import type { PeerEntry } from "./peer_entry.ts";
 import { Follower } from "./redis_follower.ts";
 import { Publisher } from "./redis_publisher.ts";
 import {

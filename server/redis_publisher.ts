@@ -9,7 +9,7 @@
  */
 import type { RedisConnection } from "../net/redis_client.ts";
 import { infoJson } from "./changes.ts";
-import type { PeerEntry } from "./index_store.ts";
+import type { PeerEntry } from "./peer_entry.ts";
 import type { Replica } from "./replica.ts";
 import {
   ADD_FILES,

@@ -10,7 +10,8 @@
  */
 import type { FileRecord } from "../shared/protocol.ts";
 import { type Change, type PeerInfo, type SharedRecord, sharedRecord } from "./changes.ts";
-import type { IndexStore, PeerEntry } from "./index_store.ts";
+import type { IndexStore } from "./index_store.ts";
+import type { PeerEntry } from "./peer_entry.ts";
 import type { TimeSlice } from "./time_slice.ts";
 
 /**

@@ -16,8 +16,11 @@ import {
   type MessageOf,
 } from "../shared/protocol.ts";
 import type { IndexNetwork } from "./index_network.ts";
-import type { IndexStore, PeerEntry } from "./index_store.ts";
+import type { IndexStore } from "./index_store.ts";
+import type { PeerEntry } from "./peer_entry.ts";
 import type { SearchPage } from "./search.ts";
+import { DEFAULT_VOCABULARY_PER_ADDRESS } from "./vocabulary.ts";
+import { WorkBudget } from "./work_budget.ts";
 
 /** Limits a server enforces on every session. */
 export interface SessionLimits {
@@ -31,6 +34,16 @@ export interface SessionLimits {
   maxFilesPerAddress: number;
   /** Files the index holds in all. */
   maxFiles: number;
+  /**
+   * Variants (size and chunk root) of one content hash one peer may hold: an
+   * honest peer computes one for all its copies of a content.
+   */
+  maxVariantsPerHash: number;
+  /**
+   * Characters of new words the records of one address may have in the
+   * vocabulary (its general allowance; see vocabulary.ts).
+   */
+  maxVocabularyPerAddress: number;
   /** Longest description (keywords) in characters. */
   maxDescriptionChars: number;
   /** Longest query in characters. */
@@ -50,6 +63,8 @@ export const DEFAULT_LIMITS: SessionLimits = {
   maxFilesPerPeer: 100_000,
   maxFilesPerAddress: 200_000,
   maxFiles: 2_000_000,
+  maxVariantsPerHash: 2,
+  maxVocabularyPerAddress: DEFAULT_VOCABULARY_PER_ADDRESS,
   maxDescriptionChars: 1_000,
   maxQueryChars: 500,
   maxResults: 1_000,
@@ -66,33 +81,36 @@ export interface RequestContext {
 }
 
 /**
- * Answers one request from a peer that has said HELLO. Rejects with
- * ProtocolError on a bad one.
+ * Answers one request from a peer that has said HELLO: SEARCH, LOCATE and
+ * LIST at once, REGISTER and UNREGISTER (which run in time slices) with a
+ * promise. Throws (or rejects with) ProtocolError on a bad one.
  *
  * @example
  * ```ts
  * const reply = await onRequest({ type: "SEARCH", query: "jazz" }, peer, { store, limits });
  * ```
  */
-export async function onRequest(
+export function onRequest(
   msg: Message,
   peer: PeerEntry,
   ctx: RequestContext,
-): Promise<Message> {
+): Message | Promise<Message> {
   switch (msg.type) {
     case "REGISTER":
-      return await onRegister(msg, peer, ctx);
-    case "UNREGISTER": {
-      const done = await ctx.store.unregister(peer.id, msg.names);
-      ctx.network?.removed(peer, msg.names);
-      return { type: "UNREGISTERED", status: "ok", ...done };
-    }
+      return onRegister(msg, peer, ctx);
+    case "UNREGISTER":
+      return ctx.store.unregister(peer.id, msg.names).then((done) => {
+        ctx.network?.removed(peer, msg.names);
+        return { type: "UNREGISTERED", status: "ok", ...done };
+      });
     case "SEARCH":
       return onSearch(msg, ctx);
     case "LOCATE": {
       const max = ctx.limits.maxResults;
-      const results = ctx.store.locate(msg.sha256, max + 1);
-      return found({ results: results.slice(0, max), truncated: results.length > max }, msg.sha256);
+      const budget = new WorkBudget();
+      const results = ctx.store.locate(msg.sha256, max + 1, budget);
+      const truncated = results.length > max || budget.out;
+      return found({ results: results.slice(0, max), truncated }, msg.sha256);
     }
     case "LIST":
       return found(ctx.store.list(clampLimit(msg.limit, ctx)), "");
@@ -134,8 +152,17 @@ async function onRegister(
       `The index is full: it holds at most ${limits.maxFiles} files (total limit)`,
     );
   }
+  const past = store.variantsPast(peer, msg.files, limits.maxVariantsPerHash);
+  if (past !== null) {
+    throw new ProtocolError(
+      "LIMIT",
+      `A peer may hold at most ${limits.maxVariantsPerHash} variants (size and chunk root) of one content hash; ${past} would have more`,
+    );
+  }
   // Counted for the address and the total before the first await: checks and counts stay in step.
-  const done = await store.register(peer.id, msg.files);
+  const done = await store.register(peer.id, msg.files, {
+    vocabularyPerAddress: limits.maxVocabularyPerAddress,
+  });
   ctx.network?.added(peer, msg.files.map((f) => f.name));
   return { type: "REGISTERED", status: "ok", ...done };
 }
@@ -179,8 +206,11 @@ function clampLimit(limit: number | undefined, ctx: RequestContext): number {
   return Math.min(limit ?? DEFAULT_SEARCH_LIMIT, ctx.limits.maxResults);
 }
 
+/** FOUND, or NOT_FOUND when nothing matched (a request that ran out of budget first is FOUND, truncated). */
 function found(page: SearchPage | null, query: string): Message {
-  if (!page || page.results.length === 0) return { type: "NOT_FOUND", status: "not_found", query };
+  if (!page || (page.results.length === 0 && !page.truncated)) {
+    return { type: "NOT_FOUND", status: "not_found", query };
+  }
   return { type: "FOUND", status: "ok", results: page.results, truncated: page.truncated };
 }
 

@@ -2,14 +2,28 @@
  * Search results from file records. A result is one variant of a file: the
  * records of one SHA-256 that also agree on size and chunk root (holders that
  * disagree are different results, so one cannot poison another's metadata),
- * with every peer holding it and the other names it goes by.
+ * with the peers holding it (at most MAX_HOLDERS) and the other names it goes
+ * by. Every result is charged to the request's WorkBudget.
  * Pure functions; no I/O.
  * @module
  */
 import type { FileRecord, Holder, SearchResult } from "../shared/protocol.ts";
+import type { Variant } from "./content_index.ts";
+import { firstId } from "./id_map.ts";
+import type { WorkBudget } from "./work_budget.ts";
 
 /** Other names listed on a result, at most. */
 export const MAX_OTHER_NAMES = 8;
+
+/**
+ * Holders listed on a result, at most: the one whose record matched and the
+ * peers that have held the variant longest (downloaders use a few; a list of
+ * every holder of a popular file would not fit a frame).
+ */
+export const MAX_HOLDERS = 100;
+
+/** Records whose names are counted for a result's name and other names, at most. */
+const NAME_RECORDS = 64;
 
 /** What results are built from: the store's records and peers by file id. */
 export interface FileTable {
@@ -18,8 +32,10 @@ export interface FileTable {
   peerOf(id: number): number;
   /** The holder entry of file `id` (its peer, with this file's name and time). */
   holder(id: number): Holder;
-  /** Ids of every file with this content hash. */
-  idsOfContent(sha256: string): readonly number[];
+  /** The variant of `r` while other files share its content hash. */
+  variantOf(r: FileRecord): Variant | undefined;
+  /** Every variant of a content hash, in the order first registered. */
+  variants(sha256: string): Variant[];
 }
 
 /** A holder entry: the peer, with the name and time it gave file `r`. */
@@ -41,87 +57,106 @@ export function holderOf(
   return holder;
 }
 
-/** Whether two records of one content hash are the same variant. */
-export function sameVariant(a: FileRecord, b: FileRecord): boolean {
-  return a.size === b.size && a.chunkRoot === b.chunkRoot;
-}
-
-/** A key naming a record's variant. */
-export function variantKey(r: FileRecord): string {
-  return `${r.sha256}:${r.size}:${r.chunkRoot}`;
-}
-
 /**
  * The result for a search that matched file `id`: that record's name and
- * fields. With `twins` (other files share its content hash), every holder of
- * its variant and the other names they give it.
+ * fields; with `twins` (other files share its content hash), the holders of
+ * its variant and the other names they give it. Null when it does not fit
+ * what is left of `budget`.
  */
-export function matchedResult(table: FileTable, id: number, twins: boolean): SearchResult {
-  const r = table.record(id)!;
-  if (!twins) return resultOf(r, [table.holder(id)]);
-  const ids = table.idsOfContent(r.sha256).filter((other) =>
-    other === id || sameVariant(table.record(other)!, r)
-  );
-  return variantResult(table, id, ids);
-}
-
-/**
- * The variants of one content hash, most holders first (at most `max`):
- * each named by the name most of its records have.
- */
-export function contentResults(table: FileTable, sha256: string, max = Infinity): SearchResult[] {
-  const groups = new Map<string, number[]>();
-  for (const id of table.idsOfContent(sha256)) {
-    const key = variantKey(table.record(id)!);
-    const group = groups.get(key);
-    if (group) group.push(id);
-    else groups.set(key, [id]);
-  }
-  const holders = (ids: number[]) => new Set(ids.map((id) => table.peerOf(id))).size;
-  // A stable sort: variants with as many holders keep their order of registration.
-  const ranked = [...groups.values()].map((ids) => ({ ids, holders: holders(ids) }))
-    .sort((a, b) => b.holders - a.holders).slice(0, max);
-  return ranked.map(({ ids }) => {
-    const top = byCount(ids.map((id) => table.record(id)!.name))[0];
-    return variantResult(table, ids.find((id) => table.record(id)!.name === top)!, ids);
-  });
-}
-
-/**
- * Up to `limit` distinct files (variants) among the file `ids` (in order):
- * the oldest first, except that the ids of removed files are used again.
- */
-export function listResults(
+export function matchedResult(
   table: FileTable,
-  ids: Iterable<number>,
-  limit: number,
-): { results: SearchResult[]; truncated: boolean } {
+  id: number,
+  twins: boolean,
+  budget: WorkBudget,
+): SearchResult | null {
+  const r = table.record(id)!;
+  const variant = twins ? table.variantOf(r) : undefined;
+  if (!variant) return charged(budget, resultOf(r, [table.holder(id)]));
+  return variantResult(table, id, gather(variant, table.peerOf(id), id), budget);
+}
+
+/**
+ * The variants of one content hash, most holders first (at most `max`), each
+ * named by the name most of its counted records have; fewer when `budget`
+ * runs out.
+ */
+export function contentResults(
+  table: FileTable,
+  sha256: string,
+  max: number,
+  budget: WorkBudget,
+): SearchResult[] {
+  // A stable sort: variants with as many holders keep their order of registration.
+  const ranked = table.variants(sha256).sort((a, b) => b.holders.size - a.holders.size);
   const results: SearchResult[] = [];
-  const seen = new Set<string>();
-  for (const id of ids) {
-    const sha = table.record(id)!.sha256;
-    if (seen.has(sha)) continue;
-    seen.add(sha);
-    for (const result of contentResults(table, sha, limit - results.length + 1)) {
-      if (results.length === limit) return { results, truncated: true };
-      results.push(result);
+  for (const variant of ranked.slice(0, max)) {
+    const found = gather(variant);
+    const top = byCount(found.named.map((id) => table.record(id)!.name))[0];
+    const shown = found.named.find((id) => table.record(id)!.name === top)!;
+    const result = variantResult(table, shown, gather(variant, table.peerOf(shown), shown), budget);
+    if (!result) break;
+    results.push(result);
+  }
+  return results;
+}
+
+/** One file id per listed holder, and the ids whose names count. */
+interface Gathered {
+  holders: number[];
+  named: number[];
+}
+
+/**
+ * The holders of a variant to list: file `shown` of `shownPeer` first, then
+ * one file of each peer in the order they took the variant up, MAX_HOLDERS in
+ * all; names are counted over those files and, up to NAME_RECORDS, the
+ * listed peers' other copies.
+ */
+function gather(variant: Variant, shownPeer = -1, shown = -1): Gathered {
+  const holders: number[] = shown >= 0 ? [shown] : [];
+  const peers: number[] = shown >= 0 ? [shownPeer] : [];
+  for (const [peer, ids] of variant.holders) {
+    if (holders.length >= MAX_HOLDERS) break;
+    if (peer === shownPeer) continue;
+    holders.push(firstId(ids)!);
+    peers.push(peer);
+  }
+  const named = holders.slice(0, NAME_RECORDS);
+  const listed = new Set(holders);
+  for (const peer of peers) {
+    const ids = variant.holders.get(peer);
+    if (named.length >= NAME_RECORDS || typeof ids === "number" || ids === undefined) continue;
+    for (const id of ids) {
+      if (named.length >= NAME_RECORDS) break;
+      if (!listed.has(id)) named.push(id);
     }
   }
-  return { results, truncated: false };
+  return { holders, named };
 }
 
-/** The result for `ids` (one variant) shown as file `shown`. */
-function variantResult(table: FileTable, shown: number, ids: readonly number[]): SearchResult {
+/** The result for one variant shown as file `found.holders[0]`, or null past the budget. */
+function variantResult(
+  table: FileTable,
+  shown: number,
+  found: Gathered,
+  budget: WorkBudget,
+): SearchResult | null {
   const r = table.record(shown)!;
-  const holders = new Map<number, Holder>();
-  holders.set(table.peerOf(shown), table.holder(shown));
-  for (const id of ids) {
-    const peer = table.peerOf(id);
-    if (!holders.has(peer)) holders.set(peer, table.holder(id)); // one entry per peer
-  }
-  const peers = [...holders.values()].sort((a, b) => a.id - b.id);
-  const names = byCount(ids.map((id) => table.record(id)!.name)).filter((n) => n !== r.name);
-  return resultOf(r, peers, names.slice(0, MAX_OTHER_NAMES));
+  const peers = found.holders.map((id) => table.holder(id)).sort((a, b) => a.id - b.id);
+  const names = byCount(found.named.map((id) => table.record(id)!.name)).filter((n) =>
+    n !== r.name
+  );
+  return charged(budget, resultOf(r, peers, names.slice(0, MAX_OTHER_NAMES)));
+}
+
+/** `result`, charged to `budget` (holders and characters), or null when it does not fit. */
+function charged(budget: WorkBudget, result: SearchResult): SearchResult | null {
+  let chars = result.name.length + result.description.length + result.type.length;
+  for (const n of result.names ?? []) chars += n.length;
+  for (const h of result.peers) chars += h.name.length + h.host.length + (h.cert?.length ?? 0);
+  budget.holders -= result.peers.length;
+  budget.replyChars -= chars;
+  return budget.holders < 0 || budget.replyChars < 0 ? null : result;
 }
 
 /** Distinct strings, most frequent first (ties in order of first appearance). */

@@ -9,13 +9,19 @@
  * @module
  */
 import { type HotTermOptions, HotTerms } from "./hot_terms.ts";
-import { fold, MAX_TOKEN_CHARS } from "./record_text.ts";
-import { MAX_MARKED_TERMS, type TermMatch, type TokenIndex, tokenize } from "./token_index.ts";
+import { fold, MAX_TOKEN_CHARS, tokenize } from "./record_text.ts";
+import { MAX_MARKED_TERMS, type TermMatch, type TokenIndex } from "./token_index.ts";
 
 /** Candidates tested through the forward index before a bitset is considered at all. */
 const CHECK_BUDGET_BASE = 32;
 /** Ids marked into a bitset in the time one candidate is tested (measured: ~2 ns vs ~80 ns). */
 const MARKS_PER_CHECK = 40;
+/**
+ * Bitsets of frequent terms one search may build (each costs a pass over the
+ * term's postings, up to one per file; a query of many frequent words would
+ * otherwise build one for each after every change to the index).
+ */
+const BUILDS_PER_SEARCH = 1;
 
 /** A term of a search: what it matches and how many postings that is. */
 interface Term {
@@ -91,8 +97,9 @@ export class SearchPlanner {
     const filters: Uint32Array[] = [];
     const others: Term[] = [];
     let passing = 1;
+    const builds = { left: BUILDS_PER_SEARCH };
     for (const t of rest) {
-      const bits = this.#hot.bits(t.match, files, idLimit, filters);
+      const bits = this.#hot.bits(t.match, files, idLimit, filters, builds);
       if (bits) {
         filters.push(bits);
         passing *= density(t, files);
@@ -124,19 +131,23 @@ export class SearchPlanner {
 
   /**
    * Offers `accept` the files that have every term, `exact` ids (files whose
-   * base name is the whole query) first, until it returns false. Expects
-   * about `limit` + 1 acceptances, which steers the plan.
+   * base name is the whole query) first, until it returns false or
+   * `budget.candidates` (files tested or offered) runs out. Expects about
+   * `limit` + 1 acceptances, which steers the plan.
    */
   run(
     plan: SearchPlan,
     exact: Iterable<number>,
     limit: number,
     accept: (id: number) => boolean,
+    work: { candidates: number },
   ): void {
     const { driver, others, filters } = plan;
     let need = plan.all;
-    const take = (id: number): boolean =>
-      need !== 0 && !this.#tokens.covers(id, need) ? true : accept(id);
+    const take = (id: number): boolean => {
+      if (--work.candidates < 0) return false;
+      return need !== 0 && !this.#tokens.covers(id, need) ? true : accept(id);
+    };
     for (const id of exact) if (inEvery(filters, id) && !take(id)) return;
     // Candidates are tested through the forward index, which costs about as much
     // as marking MARKS_PER_CHECK ids into a bitset. When matches are expected to

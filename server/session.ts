@@ -11,7 +11,7 @@ import { acceptHello } from "../shared/handshake.ts";
 import { plural } from "../shared/text.ts";
 import type { HostCheck } from "./host_check.ts";
 import { isLoopback, reachableFrom, unusableHost } from "./host_check.ts";
-import type { PeerEntry } from "./index_store.ts";
+import type { PeerEntry } from "./peer_entry.ts";
 import { fitReply, onRequest, type RequestContext } from "./requests.ts";
 
 /** What a session needs from its server. */
@@ -90,7 +90,7 @@ export class Session {
       const address = this.#remoteHost;
       // On a private network the certificate was bound by the proofs: downloaders pin it.
       const cert = ctx.secret && hello.port > 0 ? hello.cert : undefined;
-      const host = await this.#hostToGiveOut(hello.host, hello.port, cert);
+      const host = await this.#hostToGiveOut(hello.host, hello.port, cert, hello.hostKey);
       const id = await ctx.network?.newPeerId();
       const peer = this.#peer = ctx.store.addPeer({
         id,
@@ -122,9 +122,23 @@ export class Session {
           await conn.send({ type: "BYE", status: "ok" }).catch(() => {});
           break;
         }
-        let reply = await onRequest(msg, peer, ctx);
+        // Only synchronous work counts: while this session awaits, others run.
+        const pacer = ctx.store.pacer;
+        let started = performance.now();
+        for (let turn = pacer.ready(started); turn; turn = pacer.ready(started)) {
+          await turn;
+          started = performance.now();
+        }
+        let reply = onRequest(msg, peer, ctx); // SEARCH, LOCATE and LIST: answered here
+        if (reply instanceof Promise) {
+          pacer.spent(started);
+          reply = await reply;
+          started = performance.now();
+        }
         if (this.#serverHost !== null) reply = reachableFrom(reply, this.#serverHost);
-        await conn.sendFrame(fitReply(reply, conn.maxFrameBytes));
+        const sent = conn.sendFrame(fitReply(reply, conn.maxFrameBytes));
+        pacer.spent(started);
+        await sent;
       }
     } catch (err) {
       if (this.#reason === "closed") {
@@ -193,13 +207,16 @@ export class Session {
 
   /**
    * The address downloaders get for this peer: the one it connected from,
-   * unless HELLO names another that they could use and where the peer's file
-   * server answers (ctx.checkHost). Every refusal is logged.
+   * unless HELLO names another that they could use and where the peer's own
+   * file server answers (ctx.checkHost: with its certificate on a private
+   * network, with a proof of its hostKey on an open one). Every refusal is
+   * logged.
    */
   async #hostToGiveOut(
     claimed: string | undefined,
     port: number,
     cert: string | undefined,
+    key: string | undefined,
   ): Promise<string> {
     const seen = this.#remoteHost;
     if (!claimed || claimed === seen || port === 0) return seen;
@@ -218,9 +235,10 @@ export class Session {
         claimed,
         port,
         cert === undefined ? undefined : Uint8Array.fromBase64(cert),
+        key,
       );
     } catch (err) {
-      return refuse(`its file server did not answer there (${(err as Error).message})`);
+      return refuse(`its own file server was not found there (${(err as Error).message})`);
     }
     const unusableReached = unusableHost(reached, seen);
     return unusableReached ? refuse(`it leads to ${reached}: ${unusableReached}`) : claimed;

@@ -14,28 +14,6 @@ import { GRAM_MAX, GRAM_MIN, GramIndex } from "./gram_index.ts";
 import { ShardedMap } from "./sharded_map.ts";
 import { grown } from "./typed_arrays.ts";
 
-/** Splits text into lower-case runs of letters and digits (deduplicated, in order). */
-export function tokenize(text: string): string[] {
-  const lower = text.toLowerCase();
-  const out: string[] = [];
-  let start = -1;
-  let ascii = true;
-  for (let i = 0; i <= lower.length; i++) {
-    const c = i < lower.length ? lower.charCodeAt(i) : 32;
-    const word = (c >= 97 && c <= 122) || (c >= 48 && c <= 57);
-    if (word || (c > 127 && (ascii = false, true))) {
-      if (start < 0) start = i;
-      continue;
-    }
-    if (start >= 0) out.push(lower.slice(start, i));
-    start = -1;
-  }
-  const tokens = ascii
-    ? out
-    : out.flatMap((t) => t.split(/[^\p{L}\p{N}]+/u)).filter((t) => t !== "");
-  return tokens.length > 1 ? [...new Set(tokens)] : tokens;
-}
-
 /** The ids of one token: `ids[0..length)`. */
 export interface Posting {
   ids: Int32Array;
@@ -53,13 +31,12 @@ export interface TermMatch {
   version: number;
 }
 
-/** How much one file may add to the vocabulary; its other new tokens are not indexed. */
-export interface NewTokenBudget {
-  /** New tokens. */
-  tokens: number;
-  /** Characters of the new tokens together. */
-  chars: number;
-}
+/**
+ * Whether a token new to the vocabulary is added (see vocabulary.ts Admit):
+ * the charge to keep with it (≥ 0), given to the release callback when the
+ * token leaves the vocabulary, or -1 to leave it out.
+ */
+export type AdmitToken = (token: string, index: number) => number;
 
 const TERM_CACHE_SIZE = 50_000;
 /** Terms one search can test per candidate through token marks (bits of a Uint32). */
@@ -82,6 +59,14 @@ export class TokenIndex {
   #vocabularyChars = 0;
   /** Per token id: bits of the terms of the search under way that it contains (0 otherwise). */
   #marks = new Uint32Array(1024);
+  /** Per token id: the charge its admission returned (-1 for none). */
+  #charges = new Int32Array(1024);
+  readonly #release: (charge: number, chars: number) => void;
+
+  /** `release` is told the charge and length of each token that leaves the vocabulary. */
+  constructor(release: (charge: number, chars: number) => void = () => {}) {
+    this.#release = release;
+  }
 
   /** Number of distinct tokens. */
   get vocabularySize(): number {
@@ -100,22 +85,22 @@ export class TokenIndex {
   }
 
   /**
-   * Indexes `file` under each of `tokens` (already deduplicated). With a
-   * budget, tokens not yet in the vocabulary are added only while it lasts.
+   * Indexes `file` under each of `tokens` (already deduplicated). Tokens not
+   * yet in the vocabulary are added when `admit` says so (always without it).
    * Returns the characters of the tokens it added to the vocabulary.
    */
-  add(file: number, tokens: readonly string[], budget?: NewTokenBudget): number {
+  add(file: number, tokens: readonly string[], admit?: AdmitToken): number {
     this.#version++;
     const ids: number[] = [];
-    let newTokens = 0;
     let newChars = 0;
-    for (const t of tokens) {
+    for (let i = 0; i < tokens.length; i++) {
+      const t = tokens[i];
       let id = this.#ids.get(t);
       if (id === undefined) {
-        if (budget && (newTokens >= budget.tokens || newChars + t.length > budget.chars)) continue;
-        newTokens++;
+        const charge = admit ? admit(t, i) : -1;
+        if (admit && charge < 0) continue;
         newChars += t.length;
-        id = this.#newToken(t);
+        id = this.#newToken(t, charge);
       }
       const p = this.#postings[id]!;
       if (p.length === p.ids.length) {
@@ -238,11 +223,13 @@ export class TokenIndex {
     return out;
   }
 
-  #newToken(token: string): number {
+  #newToken(token: string, charge: number): number {
     const id = this.#freeIds.pop() ?? this.#postings.length;
     if (id >= this.#marks.length) {
       this.#marks = grown(this.#marks, this.#marks.length * 2);
+      this.#charges = grown(this.#charges, this.#marks.length);
     }
+    this.#charges[id] = charge;
     const p: Posting = { ids: new Int32Array(4), length: 0 };
     this.#ids.set(token, id);
     this.#postings[id] = p;
@@ -268,6 +255,7 @@ export class TokenIndex {
     // A removed token leaves the cached answers it was part of.
     for (const sub of this.#cachedSubstrings(token)) this.#uncache(sub);
     this.#grams.delete(token, id);
+    this.#release(this.#charges[id], token.length);
   }
 
   /**

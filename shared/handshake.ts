@@ -16,7 +16,8 @@
  * without the secret that stands between the two (and so presents its own
  * certificate to the caller) can neither complete nor reuse a proof. Both
  * nonces are fresh random 32-byte values, so a recorded handshake cannot be
- * replayed. Without a secret: HELLO → HI over plain TCP.
+ * replayed. Without a secret: HELLO → HI over plain TCP (with, for a peer
+ * naming its host, the host-key proof: hostProof).
  * @module
  */
 import { createHash, createHmac, randomBytes, scryptSync, timingSafeEqual } from "node:crypto";
@@ -82,6 +83,21 @@ export function serverProof(secret: string, input: ProofInput): string {
 /** The caller's proof: HMAC-SHA-256(networkKey, "swapmeet-client-v2\n" Nc "\n" Ns "\n" Fs "\n" Fc). */
 export function clientProof(secret: string, input: ProofInput): string {
   return hmac(secret, "swapmeet-client-v2", input);
+}
+
+/**
+ * The proof that a file server holds a peer's host key (open networks):
+ * HMAC-SHA-256(key, "swapmeet-host-v2\n" + nonce), 64 lower-case hex digits,
+ * where the key is the 64 hex digits of HELLO.hostKey as ASCII and the nonce
+ * those of the checker's HELLO.
+ *
+ * @example
+ * ```ts
+ * hostProof("1".repeat(64), "2".repeat(64)); // 64 hex digits
+ * ```
+ */
+export function hostProof(key: string, nonce: string): string {
+  return createHmac("sha256", key).update(`swapmeet-host-v2\n${nonce}`).digest("hex");
 }
 
 /** Constant-time comparison of two hex proofs. */

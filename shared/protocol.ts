@@ -54,10 +54,7 @@ export interface FileRecord {
   chunkSize: number;
   /** SHA-256 over the concatenated 32-byte chunk hashes, hex. */
   chunkRoot: string;
-  /**
-   * True while the holder has only some chunks (a download in progress);
-   * CHUNKS tells which. Absent otherwise.
-   */
+  /** True while the holder has only some chunks (a download in progress): CHUNKS tells which. */
   partial?: boolean;
 }
 
@@ -102,12 +99,13 @@ export interface HelloMessage {
   name?: string;
   /** Host other peers should dial instead of the address the server sees. */
   host?: string;
-  /** Fresh random nonce (64 hex digits) for the secret handshake; required on private networks. */
+  /** With `host` on an open network: a fresh key (64 hex) its file server proves (HI.proof). */
+  hostKey?: string;
+  /** Fresh random nonce (64 hex digits): the secret handshake, and the index's host check. */
   nonce?: string;
   /**
-   * Private networks: the caller's own TLS certificate (DER, base64); its
-   * fingerprint is bound in both proofs, and the index publishes it as the
-   * holder's certificate. Required on private networks.
+   * Private networks (required): the caller's own TLS certificate (DER,
+   * base64), bound in both proofs; the index publishes it as the holder's.
    */
   cert?: string;
 }
@@ -151,6 +149,8 @@ export interface HiMessage {
   peerId: number;
   /** Seconds between the server's PINGs (index server only). */
   heartbeat?: number;
+  /** A file server, to the index's host check: hostProof(hostKey, nonce) (shared/handshake.ts). */
+  proof?: string;
 }
 /** Adds (or replaces, by name) files shared by this peer. */
 export interface RegisterMessage {

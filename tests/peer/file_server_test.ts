@@ -1,8 +1,10 @@
 import assert from "node:assert/strict";
 import { createFileService } from "../../peer/file_server.ts";
+import { HostKeys } from "../../peer/host_key.ts";
 import { scanShare } from "../../peer/share_folder.ts";
 import { MessageConnection } from "../../shared/connection.ts";
-import { sayHello } from "../../shared/handshake.ts";
+import { hostProof, sayHello } from "../../shared/handshake.ts";
+import { PROTOCOL_VERSION } from "../../shared/protocol.ts";
 import { pipePair, randomBytes, tempDir } from "../_helpers.ts";
 
 Deno.test("one address holds at most half the upload slots; another address is still served", async () => {
@@ -89,4 +91,28 @@ Deno.test("a shared file swapped for a link after the scan is not sent: nothing 
     conn.close();
     await served;
   }
+});
+
+Deno.test("on an open network, HI to a HELLO with a nonce carries the proof of the host key under way, and only then", async () => {
+  const keys = new HostKeys();
+  const service = createFileService(() => undefined, { hostKeys: keys });
+  const hi = async (hello: Record<string, unknown>) => {
+    const [mine, theirs] = pipePair();
+    const served = service.serve(new MessageConnection(theirs), "10.0.0.1");
+    const conn = new MessageConnection(mine);
+    try {
+      await conn.send({ type: "HELLO", version: PROTOCOL_VERSION, port: 0, ...hello });
+      return await conn.expect(["HI"], 5_000);
+    } finally {
+      conn.close();
+      await served;
+    }
+  };
+  const nonce = "3".repeat(64);
+  assert.equal((await hi({ nonce })).proof, undefined, "no key out: no proof");
+  const key = keys.issue();
+  assert.equal((await hi({ nonce })).proof, hostProof(key, nonce));
+  assert.equal((await hi({})).proof, undefined, "a downloader's HELLO has no nonce");
+  keys.withdraw(key);
+  assert.equal((await hi({ nonce })).proof, undefined);
 });

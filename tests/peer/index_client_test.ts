@@ -3,6 +3,7 @@
  * real server Session runs on the other. No sockets.
  */
 import assert from "node:assert/strict";
+import { HostKeys } from "../../peer/host_key.ts";
 import { IndexClient } from "../../peer/index_client.ts";
 import type { IndexConnector } from "../../peer/index_connector.ts";
 import { IndexStore } from "../../server/index_store.ts";
@@ -11,7 +12,7 @@ import { type LeaveReason, Session, type SessionContext } from "../../server/ses
 import { encodeMessageFrame } from "../../shared/codec.ts";
 import { MessageConnection } from "../../shared/connection.ts";
 import { AuthError, ConnectionClosedError, TimeoutError } from "../../shared/errors.ts";
-import { certFingerprint } from "../../shared/handshake.ts";
+import { certFingerprint, hostProof } from "../../shared/handshake.ts";
 import type { FileRecord } from "../../shared/protocol.ts";
 import { pipePair, waitFor } from "../_helpers.ts";
 
@@ -170,4 +171,28 @@ Deno.test("IndexClient over pipes: a server that stops answering times out; a fa
     () => IndexClient.connect(SERVER, { connect: refused }),
     /^ConnectionClosedError: Index server unreachable\. Cannot reach index\.test:1234: connection refused$/,
   );
+});
+
+Deno.test("with advertise, HELLO carries a fresh host key, answered for by the peer's file server only until HI", async () => {
+  const index = pipeIndex();
+  const keys = new HostKeys();
+  const nonce = "2".repeat(64);
+  const checks: { key?: string; proof?: string }[] = [];
+  index.ctx.checkHost = (host, _port, _cert, key) => {
+    checks.push({ key, proof: keys.proof(nonce) }); // what the file server answers meanwhile
+    return Promise.resolve(host);
+  };
+  const options = { connect: index.connect, port: 4000, advertise: "10.0.0.5", hostKeys: keys };
+  const a = await IndexClient.connect(SERVER, options);
+  assert.equal(keys.proof(nonce), undefined, "withdrawn once HI came");
+  const b = await IndexClient.connect(SERVER, options);
+  const noHost = await IndexClient.connect(SERVER, { ...options, advertise: undefined });
+  assert.equal(checks.length, 2, "only a HELLO naming a host is checked");
+  for (const { key, proof } of checks) {
+    assert.match(key ?? "", /^[0-9a-f]{64}$/);
+    assert.equal(proof, hostProof(key!, nonce));
+  }
+  assert.notEqual(checks[0].key, checks[1].key, "a fresh key for every HELLO");
+  await Promise.all([a.bye(), b.bye(), noHost.bye()]);
+  await Promise.all(index.ended);
 });

@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { createIdentity } from "../../net/tls_identity.ts";
 import { startFileServer } from "../../peer/file_server.ts";
+import { HostKeys } from "../../peer/host_key.ts";
+import { hostProof } from "../../shared/handshake.ts";
 import { helloCheck, unusableHost } from "../../server/host_check.ts";
 
 Deno.test("unusable hosts: unspecified, multicast, broadcast, and loopback unless the peer is local", () => {
@@ -33,10 +35,11 @@ Deno.test("unusable hosts: unspecified, multicast, broadcast, and loopback unles
   }
 });
 
-Deno.test("the default check says HELLO to an open file server, and on a private one completes TLS with the peer's own certificate", async () => {
+Deno.test("the default check: on an open network the file server there proves it holds the peer's host key; on a private one TLS completes with the peer's own certificate", async () => {
   const identity = await createIdentity();
   const stranger = await createIdentity();
-  const open = startFileServer(() => undefined, { hostname: "127.0.0.1", port: 0 });
+  const keys = new HostKeys();
+  const open = startFileServer(() => undefined, { hostname: "127.0.0.1", port: 0, hostKeys: keys });
   const club = startFileServer(() => undefined, {
     hostname: "127.0.0.1",
     port: 0,
@@ -44,7 +47,21 @@ Deno.test("the default check says HELLO to an open file server, and on a private
     identity,
   });
   try {
-    assert.equal(await helloCheck()("127.0.0.1", open.addr.port), "127.0.0.1");
+    const port = open.addr.port;
+    const key = keys.issue();
+    assert.equal(await helloCheck()("127.0.0.1", port, undefined, key), "127.0.0.1");
+    await assert.rejects(
+      () => helloCheck()("127.0.0.1", port, undefined, "0".repeat(64)),
+      /did not prove it holds the peer's hostKey/,
+      "another peer's key: that file server is not the peer's",
+    );
+    await assert.rejects(() => helloCheck()("127.0.0.1", port), /no hostKey/);
+    keys.withdraw(key);
+    await assert.rejects(
+      () => helloCheck()("127.0.0.1", port, undefined, key),
+      /did not prove/,
+      "a key is answered for only while its HELLO waits",
+    );
     assert.equal(
       await helloCheck()("127.0.0.1", club.addr.port, identity.der),
       "127.0.0.1",
@@ -59,10 +76,11 @@ Deno.test("the default check says HELLO to an open file server, and on a private
     await open.close();
     await club.close();
   }
+  const key = "1".repeat(64);
   const gone = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const port = gone.addr.port;
   gone.close();
-  await assert.rejects(() => helloCheck()("127.0.0.1", port), /connection refused/);
+  await assert.rejects(() => helloCheck()("127.0.0.1", port, undefined, key), /connection refused/);
   // Something that listens but never answers: the check gives up at its deadline.
   const mute = Deno.listen({ hostname: "127.0.0.1", port: 0 });
   const held: Deno.Conn[] = [];
@@ -70,10 +88,20 @@ Deno.test("the default check says HELLO to an open file server, and on a private
     for await (const conn of mute) held.push(conn);
   })();
   try {
-    await assert.rejects(() => helloCheck(200)("127.0.0.1", mute.addr.port), /within/);
+    await assert.rejects(
+      () => helloCheck(200)("127.0.0.1", mute.addr.port, undefined, key),
+      /within/,
+    );
   } finally {
     mute.close();
     await accepting;
     for (const c of held) c.close();
   }
+});
+
+Deno.test("hostProof: HMAC-SHA-256 of the nonce under the key, as docs/protocol.md works it", () => {
+  assert.equal(
+    hostProof("1".repeat(64), "2".repeat(64)),
+    "4e1635db7cedd8957e855a1096d5d7a241d2c4f1c447b25507a06cf83b2f35aa",
+  );
 });

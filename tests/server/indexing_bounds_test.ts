@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { IndexStore } from "../../server/index_store.ts";
-import { ADDRESS_VOCABULARY_CHARS, NEW_TOKEN_BUDGET } from "../../server/file_records.ts";
+import { DEFAULT_VOCABULARY_PER_ADDRESS, VOCABULARY_LIMITS } from "../../server/vocabulary.ts";
 import {
   fold,
   MAX_INDEXED_CHARS,
@@ -51,7 +51,7 @@ Deno.test("a record adds at most 32 words (256 characters) to the vocabulary; wo
   await store.register(b.id, [record("mine.txt", { description: fresh.join(" ") })]);
   const found = (w: string) => store.search(w, 10).results.some((r) => r.name === "mine.txt");
   // "mine" and "txt" (known) come first: 31 of the 40 new words fit the budget.
-  assert.equal(NEW_TOKEN_BUDGET.tokens, 32);
+  assert.equal(VOCABULARY_LIMITS.recordTokens, 32);
   assert.ok(found("w0x") && found("w30x"));
   assert.ok(!found("w31x") && !found("w39x"), "past the budget");
   assert.ok(found("w35x"), "a word already in the vocabulary costs nothing new");
@@ -109,7 +109,7 @@ Deno.test("a peer that leaves in the middle of its REGISTER leaves nothing behin
   assert.equal(store.list(100).results.length, 51);
 });
 
-Deno.test("one address brings at most 256 KiB of new words; another address still can; leaving gives the budget back", async () => {
+Deno.test("one address brings at most 64 KiB of new words (and 16 KiB of name words); another address still can; leaving gives the budget back", async () => {
   const store = new IndexStore();
   const greedy = store.addPeer({ host: "10.0.0.66", port: 1, address: "10.0.0.66" });
   // 1,200 records of 8 unique 30-character words each: 288,000 characters, more than the budget.
@@ -119,16 +119,16 @@ Deno.test("one address brings at most 256 KiB of new words; another address stil
     }));
   await store.register(greedy.id, garbage);
   assert.equal(store.fileCount, 1_200, "every record is kept; only its new words may go unindexed");
-  assert.ok(
-    store.vocabularyChars <= ADDRESS_VOCABULARY_CHARS + 64,
-    `vocabulary ${store.vocabularyChars} characters`,
-  );
+  const most = DEFAULT_VOCABULARY_PER_ADDRESS + VOCABULARY_LIMITS.perAddressNames;
+  assert.ok(store.vocabularyChars <= most, `vocabulary ${store.vocabularyChars} characters`);
   assert.equal(store.search("1199z7", 10).results.length, 0, "past the budget");
+  assert.equal(store.search("g1199", 10).results.length, 1, "the names' words are indexed");
   const other = store.addPeer({ host: "10.0.0.7", port: 2, address: "10.0.0.7" });
   await store.register(other.id, [record("honest.txt", { description: "marimba xylophone" })]);
   assert.equal(store.search("xylophone", 10).results.length, 1, "another address still adds words");
   await store.removePeer(greedy.id);
   assert.ok(store.vocabularyChars < 100, "the greedy address's words left with it");
+  assert.deepEqual(store.vocabularyOf("10.0.0.66"), { general: 0, names: 0 });
   const back = store.addPeer({ host: "10.0.0.66", port: 3, address: "10.0.0.66" });
   await store.register(back.id, [record("again.txt", { description: "zanzibar" })]);
   assert.equal(store.search("zanzibar", 10).results.length, 1, "its budget is whole again");

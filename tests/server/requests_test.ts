@@ -149,3 +149,25 @@ Deno.test("LOCATE answers one result per variant, most holders first", async () 
   );
   assert.equal(found.results[0].chunkSize, honest.chunkSize);
 });
+
+Deno.test("a peer holds at most 2 variants of one content hash; copies of one variant are not limited", async () => {
+  await using s = pipeSession();
+  await sayHello(s.client, { port: 4000 }, { timeoutMs: 5_000 });
+  const same = { content: "same bytes" };
+  // An honest share may hold one content under many names (empty files, say).
+  const copies = Array.from({ length: 50 }, (_, i) => record(`copy${i}.txt`, same));
+  assert.equal(await register(s.client, copies), "REGISTERED 50 50");
+  // A second chunk root of the same hash: a partial download of a bogus variant, at most.
+  const other = record("other.txt", { ...same, root: "e".repeat(64) });
+  assert.equal(await register(s.client, [other, { ...other, name: "o2.txt" }]), "REGISTERED 2 52");
+  // twins.ts: one hash, a chunk root for each record, so that each is a variant of its own.
+  const twins = Array.from(
+    { length: 3 },
+    (_, i) => record(`t${i}`, { ...same, root: i.toString(16).padStart(64, "0") }),
+  );
+  assert.match(
+    await register(s.client, twins),
+    /^LIMIT: A peer may hold at most 2 variants \(size and chunk root\) of one content hash; [0-9a-f]{64} would have more/,
+  );
+  assert.equal(await s.ended, "error");
+});

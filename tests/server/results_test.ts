@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { IndexStore } from "../../server/index_store.ts";
-import { MAX_OTHER_NAMES } from "../../server/results.ts";
+import { MAX_HOLDERS, MAX_OTHER_NAMES } from "../../server/results.ts";
 import { record } from "./_records.ts";
 
 /** A store with one peer per entry of `shares`, registered in order. */
@@ -130,4 +130,34 @@ Deno.test("the exact-name ranking folds like the search", async () => {
   assert.equal(store.search("my cafe.txt", 10).results[0].name, "old/MY CAFE.TXT");
   assert.equal(store.search("MY CAFÉ.TXT", 10).results[0].name, "old/MY CAFE.TXT");
   assert.equal(store.search("my café.txt", 10).results.length, 3);
+});
+
+Deno.test("a result lists at most 100 holders, one per peer: a peer's many copies neither crowd others out nor cost more", async () => {
+  const bytes = { content: "popular" };
+  const store = new IndexStore();
+  const hoarder = store.addPeer({ host: "10.0.0.1", port: 4000 });
+  await store.register(
+    hoarder.id,
+    Array.from({ length: 5_000 }, (_, i) => record(`copy${i}.bin`, bytes)),
+  );
+  for (let p = 0; p < 150; p++) {
+    const peer = store.addPeer({ host: `10.0.1.${p}`, port: 4000 });
+    await store.register(peer.id, [record(`song${p}.mp3`, bytes)]);
+  }
+  const late = store.search("song149", 10).results[0];
+  assert.equal(late.peers.length, MAX_HOLDERS);
+  assert.equal(MAX_HOLDERS, 100);
+  assert.ok(
+    late.peers.some((p) => p.id === 151 && p.name === "song149.mp3"),
+    "the one that matched",
+  );
+  assert.deepEqual(
+    late.peers.slice(0, 3).map((p) => [p.id, p.name]),
+    [[1, "copy0.bin"], [2, "song0.mp3"], [3, "song1.mp3"]],
+    "then those that have held it longest, one entry each",
+  );
+  const [hit] = store.locate(record("x", bytes).sha256);
+  assert.equal(hit.peers.length, MAX_HOLDERS);
+  assert.equal(new Set(hit.peers.map((p) => p.id)).size, MAX_HOLDERS);
+  assert.equal(hit.names?.length, MAX_OTHER_NAMES);
 });

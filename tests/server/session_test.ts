@@ -61,21 +61,32 @@ Deno.test("a host in HELLO that downloaders could not use is never checked; the 
 });
 
 Deno.test("a host in HELLO is given out only when the check reaches the peer's file server there", async () => {
-  const asked: [string, number][] = [];
+  const asked: [string, number, string | undefined][] = [];
+  const hostKey = "ab".repeat(32);
   {
     await using s = pipeSession({
-      checkHost: (host, port) => (asked.push([host, port]), Promise.resolve("192.168.1.50")),
+      checkHost: (host, port, _cert, key) => (
+        asked.push([host, port, key]), Promise.resolve("192.168.1.50")
+      ),
     });
-    assert.equal((await join(s, { port: 4000, host: "192.168.1.50" })).host, "192.168.1.50");
+    const peer = await join(s, { port: 4000, host: "192.168.1.50", hostKey });
+    assert.equal(peer.host, "192.168.1.50");
     assert.deepEqual(s.log.filter((l) => l.startsWith("!")), []);
   }
-  assert.deepEqual(asked, [["192.168.1.50", 4000]], "checked at the HELLO's port");
+  assert.deepEqual(
+    asked,
+    [["192.168.1.50", 4000, hostKey]],
+    "checked at the HELLO's port, with its hostKey",
+  );
   {
     await using s = pipeSession({
       checkHost: () => Promise.reject(new Error("Cannot reach 192.168.1.50:4000: refused")),
     });
     assert.equal((await join(s, { port: 4000, host: "192.168.1.50" })).host, "10.0.0.9");
-    assert.match(s.log.join("\n"), /did not answer there \(Cannot reach .*refused\); 10\.0\.0\.9/);
+    assert.match(
+      s.log.join("\n"),
+      /its own file server was not found there \(Cannot reach .*refused\); 10\.0\.0\.9/,
+    );
   }
   {
     // A name that resolves to a loopback address is refused on what the check reached.

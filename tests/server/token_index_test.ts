@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 
-import { TokenIndex, tokenize } from "../../server/token_index.ts";
+import { tokenize } from "../../server/record_text.ts";
+import { TokenIndex } from "../../server/token_index.ts";
 
 Deno.test("tokenize splits on anything but letters and digits, lower-cased", () => {
   assert.deepEqual(tokenize("My_Song-2 (Live).MP3"), ["my", "song", "2", "live", "mp3"]);

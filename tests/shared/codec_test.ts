@@ -39,7 +39,9 @@ Deno.test("a HELLO frame decodes from its exact bytes", () => {
 
 const SAMPLES: Message[] = [
   { type: "HELLO", version: 1, port: 0 },
+  { type: "HELLO", version: 2, port: 4000, host: "10.0.0.5", hostKey: SHA },
   { type: "HI", status: "ok", peerId: 7 },
+  { type: "HI", status: "ok", peerId: 0, proof: SHA },
   {
     type: "REGISTER",
     files: [{
@@ -131,6 +133,12 @@ const MALFORMED: [string, string, string][] = [
   ["query not a string", '{"type":"SEARCH","query":["a"]}', "BAD_MESSAGE"],
   ["names with a number", '{"type":"UNREGISTER","names":["a",1]}', "BAD_MESSAGE"],
   ["HI with bad status", '{"type":"HI","status":"nope","peerId":1}', "BAD_MESSAGE"],
+  ["short hostKey", '{"type":"HELLO","version":2,"port":1,"hostKey":"ab"}', "BAD_MESSAGE"],
+  [
+    "proof not hex",
+    `{"type":"HI","status":"ok","peerId":0,"proof":"${"x".repeat(64)}"}`,
+    "BAD_MESSAGE",
+  ],
 ];
 
 Deno.test("malformed payloads are refused with the right error code", async (t) => {

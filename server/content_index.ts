@@ -1,0 +1,157 @@
+/**
+ * File ids by content hash, grouped by variant (size and chunk root) and,
+ * within a variant, by peer. A result gathers one holder per peer from the
+ * peers in the order they took up the variant, so however many copies one
+ * peer registers, and however many variants a hash has, building a result
+ * touches only what it shows. A hash held by one file costs one map entry.
+ * A pure data structure; no I/O.
+ * @module
+ */
+import type { FileRecord } from "../shared/protocol.ts";
+import { addId, firstId, type Ids, removeId } from "./id_map.ts";
+import { ShardedMap } from "./sharded_map.ts";
+
+/** One (sha256, size, chunkRoot) and who holds it. */
+export interface Variant {
+  /** A number no other variant has while this one exists (numbers are reused). */
+  readonly id: number;
+  /** Peer → its file ids of this variant; peers in the order they first registered it. */
+  readonly holders: Map<number, Ids>;
+}
+
+/** The files of one content hash, when there are several. */
+interface Content {
+  count: number;
+  /** By `size:chunkRoot`, in the order first registered. */
+  variants: Map<string, Variant>;
+  /** How many variants of this hash each peer holds. */
+  perPeer: Map<number, number>;
+}
+
+/** What the index needs of a file to place it. */
+type Placed = Pick<FileRecord, "sha256" | "size" | "chunkRoot">;
+
+/** Content hash → its files, by variant and peer. */
+export class ContentIndex {
+  readonly #bySha = new ShardedMap<string, number | Content>();
+  readonly #freeIds: number[] = [];
+  #nextId = 0;
+  readonly #record: (id: number) => Placed;
+  readonly #peerOf: (id: number) => number;
+
+  /** `record` and `peerOf` describe the files already added. */
+  constructor(record: (id: number) => Placed, peerOf: (id: number) => number) {
+    this.#record = record;
+    this.#peerOf = peerOf;
+  }
+
+  /** Files with this content hash. */
+  count(sha256: string): number {
+    const v = this.#bySha.get(sha256);
+    return v === undefined ? 0 : typeof v === "number" ? 1 : v.count;
+  }
+
+  /** The one file of a hash held once (undefined otherwise). */
+  lone(sha256: string): number | undefined {
+    const v = this.#bySha.get(sha256);
+    return typeof v === "number" ? v : undefined;
+  }
+
+  /** Adds file `id` (record `r`, held by `peer`). */
+  add(id: number, r: Placed, peer: number): void {
+    const v = this.#bySha.get(r.sha256);
+    if (v === undefined) {
+      this.#bySha.set(r.sha256, id);
+      return;
+    }
+    let content: Content;
+    if (typeof v === "number") {
+      content = { count: 0, variants: new Map(), perPeer: new Map() };
+      this.#join(content, v, this.#record(v), this.#peerOf(v));
+      this.#bySha.set(r.sha256, content);
+    } else content = v;
+    this.#join(content, id, r, peer);
+  }
+
+  /** Removes file `id` (record `r`, held by `peer`). */
+  remove(id: number, r: Placed, peer: number): void {
+    const v = this.#bySha.get(r.sha256);
+    if (v === undefined) return;
+    if (typeof v === "number") {
+      if (v === id) this.#bySha.delete(r.sha256);
+      return;
+    }
+    const key = keyOf(r);
+    const variant = v.variants.get(key);
+    if (!variant?.holders.has(peer)) return;
+    removeId(variant.holders, peer, id);
+    v.count--;
+    if (!variant.holders.has(peer)) {
+      const held = v.perPeer.get(peer)! - 1;
+      if (held === 0) v.perPeer.delete(peer);
+      else v.perPeer.set(peer, held);
+    }
+    if (variant.holders.size === 0) {
+      v.variants.delete(key);
+      this.#freeIds.push(variant.id);
+    }
+    if (v.count === 1) {
+      // Back to one file: one map entry again.
+      const [last] = v.variants.values();
+      this.#freeIds.push(last.id);
+      const [ids] = last.holders.values();
+      this.#bySha.set(r.sha256, firstId(ids)!);
+    }
+  }
+
+  /** The variant of `r` while its hash has several files (undefined when it is alone). */
+  variantOf(r: Placed): Variant | undefined {
+    const v = this.#bySha.get(r.sha256);
+    return v === undefined || typeof v === "number" ? undefined : v.variants.get(keyOf(r));
+  }
+
+  /** Every variant of a hash, in the order first registered. */
+  variants(sha256: string): Variant[] {
+    const v = this.#bySha.get(sha256);
+    if (v === undefined) return [];
+    if (typeof v === "number") return [{ id: -1, holders: new Map([[this.#peerOf(v), v]]) }];
+    return [...v.variants.values()];
+  }
+
+  #join(content: Content, id: number, r: Placed, peer: number): void {
+    const key = keyOf(r);
+    let variant = content.variants.get(key);
+    if (!variant) {
+      variant = { id: this.#freeIds.pop() ?? this.#nextId++, holders: new Map() };
+      content.variants.set(key, variant);
+    }
+    if (!variant.holders.has(peer)) {
+      content.perPeer.set(peer, (content.perPeer.get(peer) ?? 0) + 1);
+    }
+    addId(variant.holders, peer, id);
+    content.count++;
+  }
+
+  /** How many variants of this hash `peer` holds. */
+  variantsHeld(sha256: string, peer: number): number {
+    const v = this.#bySha.get(sha256);
+    if (v === undefined) return 0;
+    if (typeof v === "number") return this.#peerOf(v) === peer ? 1 : 0;
+    return v.perPeer.get(peer) ?? 0;
+  }
+
+  /** Whether `peer` holds `r`'s variant already. */
+  holds(r: Placed, peer: number): boolean {
+    const v = this.#bySha.get(r.sha256);
+    if (v === undefined) return false;
+    if (typeof v === "number") {
+      return this.#peerOf(v) === peer && keyOf(this.#record(v)) === keyOf(r);
+    }
+    return v.variants.get(keyOf(r))?.holders.has(peer) ?? false;
+  }
+}
+
+/** A record's variant within its hash. */
+function keyOf(r: Placed): string {
+  return `${r.size}:${r.chunkRoot}`;
+}
