@@ -11,6 +11,13 @@ import type { FileRecord } from "../shared/protocol.ts";
 import { addId, firstId, type Ids, removeId } from "./id_map.ts";
 import { ShardedMap } from "./sharded_map.ts";
 
+/** What adding a file did to its hash's entry (see ContentIndex.add). */
+export interface Added {
+  variant?: Variant;
+  lone?: number;
+  loneVariant?: Variant;
+}
+
 /** One (sha256, size, chunkRoot) and who holds it. */
 export interface Variant {
   /** A number no other variant has while this one exists (numbers are reused). */
@@ -38,6 +45,7 @@ export class ContentIndex {
   #nextId = 0;
   readonly #record: (id: number) => Placed;
   readonly #peerOf: (id: number) => number;
+  readonly #added: Added = {};
 
   /** `record` and `peerOf` describe the files already added. */
   constructor(record: (id: number) => Placed, peerOf: (id: number) => number) {
@@ -57,20 +65,27 @@ export class ContentIndex {
     return typeof v === "number" ? v : undefined;
   }
 
-  /** Adds file `id` (record `r`, held by `peer`). */
-  add(id: number, r: Placed, peer: number): void {
+  /**
+   * Adds file `id` (record `r`, held by `peer`), with one lookup of its hash:
+   * says the variant it joined (none while its hash has this file alone) and,
+   * when it made a lone file's hash shared, that file and the variant it is in.
+   * The answer is one object reused by every call (a million files are added
+   * in a row): read it before the next call.
+   */
+  add(id: number, r: Placed, peer: number): Readonly<Added> {
+    const out = this.#added;
+    out.variant = out.loneVariant = out.lone = undefined;
     const v = this.#bySha.get(r.sha256);
     if (v === undefined) {
       this.#bySha.set(r.sha256, id);
-      return;
-    }
-    let content: Content;
-    if (typeof v === "number") {
-      content = { count: 0, variants: new Map(), perPeer: new Map() };
-      this.#join(content, v, this.#record(v), this.#peerOf(v));
+    } else if (typeof v === "number") {
+      const content: Content = { count: 0, variants: new Map(), perPeer: new Map() };
+      out.loneVariant = this.#join(content, v, this.#record(v), this.#peerOf(v));
+      out.lone = v;
       this.#bySha.set(r.sha256, content);
-    } else content = v;
-    this.#join(content, id, r, peer);
+      out.variant = this.#join(content, id, r, peer);
+    } else out.variant = this.#join(v, id, r, peer);
+    return out;
   }
 
   /** Removes file `id` (record `r`, held by `peer`). */
@@ -118,7 +133,7 @@ export class ContentIndex {
     return [...v.variants.values()];
   }
 
-  #join(content: Content, id: number, r: Placed, peer: number): void {
+  #join(content: Content, id: number, r: Placed, peer: number): Variant {
     const key = keyOf(r);
     let variant = content.variants.get(key);
     if (!variant) {
@@ -130,6 +145,7 @@ export class ContentIndex {
     }
     addId(variant.holders, peer, id);
     content.count++;
+    return variant;
   }
 
   /** How many variants of this hash `peer` holds. */

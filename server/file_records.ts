@@ -140,14 +140,12 @@ export class FileRecords {
     this.#records[id] = r;
     this.#peerOf[id] = peerId;
     this.#sharedAt[id] = sharedAt;
-    const lone = this.#content.lone(r.sha256);
-    this.#content.add(id, r, peerId);
-    const variant = this.#content.variantOf(r);
+    const { variant, lone, loneVariant } = this.#content.add(id, r, peerId);
     this.#hasTwin[id] = variant ? 1 : 0;
     if (variant) this.#variant[id] = variant.id;
     if (lone !== undefined) {
       this.#hasTwin[lone] = 1;
-      this.#variant[lone] = this.#content.variantOf(this.#records[lone]!)!.id;
+      this.#variant[lone] = loneVariant!.id;
     }
     addId(this.#byName, nameKey(fold(baseName(r.name))), id);
     const { tokens, fromName } = indexedTokens(r);

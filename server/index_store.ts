@@ -16,6 +16,7 @@ import type { PeerEntry } from "./peer_entry.ts";
 import { listFiles, searchFiles, type SearchPage } from "./search.ts";
 import { DEFAULT_VOCABULARY_PER_ADDRESS, type VocabularyLimits } from "./vocabulary.ts";
 import { WorkBudget } from "./work_budget.ts";
+import { batchesOf, replacementsOf } from "./register_batches.ts";
 import { SearchPlanner } from "./search_planner.ts";
 import { Pacer, TimeSlice } from "./time_slice.ts";
 
@@ -185,27 +186,9 @@ export class IndexStore {
     this.#addresses.promise(peer.address, promised);
     const work = this.#serial(peer.id, async () => {
       const slice = options.slice ?? new TimeSlice();
-      const seen = new Set<string>();
-      for (let i = 0; i < records.length && !this.#leaving.has(peer.id);) {
-        // A batch at a time, so that the lists of replaced files are compacted once per batch.
-        const batch: FileRecord[] = [];
-        for (; i < records.length && batch.length < 256; i++) {
-          if (!seen.has(records[i].name)) batch.push(records[i]);
-          seen.add(records[i].name);
-        }
-        const replaced: number[] = [];
-        const fresh = new Set<string>();
-        const keepTime = new Map<string, number>();
-        for (const r of batch) {
-          const old = peer.files.get(r.name);
-          if (old === undefined) fresh.add(r.name);
-          else {
-            replaced.push(old);
-            if (this.#files.record(old)!.sha256 === r.sha256) {
-              keepTime.set(r.name, this.#files.sharedAt(old));
-            }
-          }
-        }
+      for (const batch of batchesOf(records)) {
+        if (this.#leaving.has(peer.id)) break;
+        const { replaced, fresh, keepTime } = replacementsOf(peer, batch, this.#files);
         await this.#removeFiles(replaced, slice);
         const now = this.#now().getTime();
         for (const r of batch) {

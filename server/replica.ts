@@ -11,6 +11,7 @@
 import type { FileRecord } from "../shared/protocol.ts";
 import { type Change, type PeerInfo, type SharedRecord, sharedRecord } from "./changes.ts";
 import type { IndexStore } from "./index_store.ts";
+import { VOCABULARY_LIMITS } from "./vocabulary.ts";
 import type { PeerEntry } from "./peer_entry.ts";
 import type { TimeSlice } from "./time_slice.ts";
 
@@ -198,6 +199,9 @@ export class Replica {
     await this.store.register(peer.id, changed, {
       sharedAt: (r) => (r as SharedRecord).sharedAt,
       slice,
+      // The peer's own server admitted these words under its limits: the copy takes them all,
+      // so every server answers a search alike (only the whole vocabulary's cap still holds).
+      vocabularyPerAddress: VOCABULARY_LIMITS.total,
     });
   }
 }
