@@ -49,6 +49,22 @@ export function parseCount(text: string, what: string): number {
   return Number(text);
 }
 
+/** The longest wait a timer can take (setTimeout's limit), in whole seconds: about 24 days. */
+export const MAX_SECONDS = Math.floor((2 ** 31 - 1) / 1000);
+
+/** Parses a positive number of seconds (fractions allowed, at most MAX_SECONDS) into ms. */
+export function parseSeconds(text: string, what: string): number {
+  const seconds = Number(text);
+  if (!/^(\d+\.?\d*|\.\d+)$/.test(text) || !(seconds > 0) || seconds > MAX_SECONDS) {
+    throw new UsageError(
+      `${what} must be a number of seconds above 0 (at most ${MAX_SECONDS}), got ${
+        JSON.stringify(text)
+      }`,
+    );
+  }
+  return Math.max(1, Math.round(seconds * 1000));
+}
+
 /** Parses `HOST:PORT` (or `HOST`, or `:PORT`); IPv6 in brackets: `[::1]:1234`. */
 export function parseServerAddress(text: string | undefined): ServerAddress {
   const value = text ?? Deno.env.get("SWAPMEET_SERVER") ?? `127.0.0.1:${DEFAULT_SERVER_PORT}`;

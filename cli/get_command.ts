@@ -9,7 +9,7 @@ import { terminalSafe } from "../shared/text.ts";
 import { parseCount, UsageError } from "./args.ts";
 import { alreadyHereLine, showDownload } from "./download_view.ts";
 import { formatResults } from "./format.ts";
-import { type CommandSpec, networkSettings, parseCommand } from "./options.ts";
+import { type CommandSpec, networkSettings, parseCommand, stallMs } from "./options.ts";
 import * as screen from "./screen.ts";
 import { onShutdown } from "./shutdown.ts";
 import { humanBytes, plural } from "../shared/text.ts";
@@ -23,7 +23,17 @@ export const GET: CommandSpec = {
 saves it under the name asked for. The file is verified before it gets its
 name; an existing file is never replaced. Content already in the download
 folder is not fetched again (unless --again). Prints the final path.`,
-  flags: ["server", "network", "secret-file", "secret", "peer", "out", "again", "quiet"],
+  flags: [
+    "server",
+    "network",
+    "secret-file",
+    "secret",
+    "peer",
+    "out",
+    "again",
+    "quiet",
+    "stall-timeout",
+  ],
 };
 
 /** The file a name means, and the name to save it as. */
@@ -107,9 +117,11 @@ export async function getCommand(args: string[]): Promise<number> {
   }
   const peerId = values.peer === undefined ? undefined : parseCount(values.peer, "--peer");
   const quiet = values.quiet ?? false;
+  const stall = stallMs(values); // checked before the index server is looked for
   const network = await networkSettings(values);
   const peer = await Peer.start({
     ...network,
+    stallMs: stall,
     outDir: values.out ?? "downloads",
     log: (line) => screen.notice(line, "err"),
   }).catch((err) => {

@@ -12,6 +12,7 @@ import {
   parseCount,
   parseFlags,
   parsePort,
+  parseSeconds,
   parseSecret,
   privateIdentity,
   UsageError,
@@ -62,6 +63,11 @@ export const FLAGS = {
     help: "downloaders served at once; others wait their turn (default 8)",
   },
   peer: { arg: "ID", help: "download only from the peer with this ID" },
+  "stall-timeout": {
+    arg: "S",
+    help:
+      "stop a download when no holder sends anything for S seconds (fractions allowed; default 60); the verified part is kept, so downloading it again resumes",
+  },
   again: {
     arg: "",
     help: "download even when the download folder already holds this content",
@@ -169,6 +175,12 @@ export async function networkSettings(values: Values): Promise<NetworkSettings> 
   return { server: choice.addresses[0], servers: choice.servers, secret, identity, choice };
 }
 
+/** The download stall time from `--stall-timeout` (seconds) in ms; undefined: the default. */
+export function stallMs(values: Values): number | undefined {
+  const text = values["stall-timeout"];
+  return text === undefined ? undefined : parseSeconds(text, "--stall-timeout");
+}
+
 /** Peer.start settings from the flags (those the command has). */
 export async function peerSettings(
   values: Values,
@@ -189,6 +201,7 @@ export async function peerSettings(
     name: values.name,
     maxUploadRate,
     uploadSlots: slots === undefined ? undefined : parseCount(slots, "--upload-slots"),
+    stallMs: stallMs(values),
     outDir: values.out ?? "downloads",
   };
   return { ...local, ...await networkSettings(values) };

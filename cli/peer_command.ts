@@ -42,6 +42,7 @@ the network's files, show your shares, quit.`,
     "name",
     "max-upload-rate",
     "upload-slots",
+    "stall-timeout",
   ],
 };
 

@@ -40,6 +40,8 @@ export interface PeerOptions {
   shareDownloads?: boolean;
   /** Time allowed for connecting and for each reply. */
   timeoutMs?: number;
+  /** Downloads give up when no holder sent anything for this long (default 60 s). */
+  stallMs?: number;
   /** Private network secret, for the index server and for other peers. */
   secret?: string;
   /**
@@ -246,6 +248,7 @@ export class Peer {
     try {
       done = await downloadFile(file, {
         timeoutMs: this.#options.timeoutMs,
+        stallMs: this.#options.stallMs,
         secret: this.#options.secret,
         identity: this.#options.identity,
         ...options,

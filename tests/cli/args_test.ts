@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { parseServerList, UsageError } from "../../cli/args.ts";
+import { MAX_SECONDS, parseSeconds, parseServerList, UsageError } from "../../cli/args.ts";
 
 Deno.test("--server takes one HOST:PORT or several, comma-separated (duplicates once)", () => {
   assert.deepEqual(parseServerList("10.0.0.5:1234"), [{ host: "10.0.0.5", port: 1234 }]);
@@ -26,5 +26,20 @@ Deno.test("$SWAPMEET_SERVER may name several servers too", () => {
   } finally {
     if (before === undefined) Deno.env.delete("SWAPMEET_SERVER");
     else Deno.env.set("SWAPMEET_SERVER", before);
+  }
+});
+
+Deno.test("seconds: positive numbers, fractions allowed, into whole milliseconds", () => {
+  assert.equal(parseSeconds("60", "--stall-timeout"), 60_000);
+  assert.equal(parseSeconds("1.5", "--stall-timeout"), 1_500);
+  assert.equal(parseSeconds(".25", "--stall-timeout"), 250);
+  assert.equal(parseSeconds("0.0001", "--stall-timeout"), 1, "never 0 ms");
+  assert.equal(parseSeconds(String(MAX_SECONDS), "--stall-timeout"), MAX_SECONDS * 1000);
+  for (const bad of ["0", "0.0", "-1", "abc", "", "1e3", "1s", " 5", String(MAX_SECONDS + 1)]) {
+    assert.throws(
+      () => parseSeconds(bad, "--stall-timeout"),
+      (err: Error) => err instanceof UsageError && /^--stall-timeout must be/.test(err.message),
+      JSON.stringify(bad),
+    );
   }
 });
