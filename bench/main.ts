@@ -132,7 +132,9 @@ const cell = (s: Stats) => `${fmt(s.median)} [${fmt(s.min)}–${fmt(s.max)}]`;
 const m = machine();
 const lines = [
   `Swapmeet benchmark, size ${sizeName}: ${m.cores} cores, ${m.memoryGiB} GiB, Deno ${m.deno} (V8 ${m.v8}), ${m.os}`,
-  `Each cell: median [min–max] of ${size.runs} runs. Ratio: ours against the baseline measured in the same run.`,
+  `Each cell: median [min–max] of ${size.runs} runs (figure 10: ${size.redisRuns}; 10d: ${
+    size.redisRuns >= 3 ? 5 : size.redisRuns
+  }; 10a: one p99 over ${size.lagSamples} samples). Ratio: ours against the baseline measured in the same run.`,
   "",
   "| # | figure | ours | baseline | ratio | target | met |",
   "|---|---|---|---|---|---|---|",
@@ -154,5 +156,7 @@ const json = JSON.stringify(
   null,
   2,
 );
-await Deno.writeTextFile(join(outDir, `latest-${sizeName}.json`), json + "\n");
-await Deno.writeTextFile(join(outDir, `latest-${sizeName}.md`), lines.join("\n") + "\n");
+// A partial run (--only) does not replace the last whole one.
+const stem = `latest-${sizeName}${only ? `-only-${[...only].join("_")}` : ""}`;
+await Deno.writeTextFile(join(outDir, `${stem}.json`), json + "\n");
+await Deno.writeTextFile(join(outDir, `${stem}.md`), lines.join("\n") + "\n");
