@@ -153,9 +153,12 @@ export async function connectRedis(
   ready = true;
   up = true;
   // A command failing because the connection is down says why it is down.
+  // (ioredis words a command refused on a dropped connection after its own options.)
   const failed = (err: Error): never => {
+    const dropped = !up || err.name === "MaxRetriesPerRequestError" ||
+      /max retries per request|Connection is closed/i.test(err.message);
     throw new SwapmeetError(
-      up ? err.message.split("\n")[0] : `connection lost: ${lastError || "closed"}`,
+      dropped ? `connection lost: ${lastError || "closed"}` : err.message.split("\n")[0],
     );
   };
   return {

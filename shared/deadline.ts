@@ -37,9 +37,13 @@ export function withDeadline<T>(
   });
 }
 
+/** The longest wait setTimeout takes (a longer one fires at once, with a warning). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /**
  * Waits `ms`, or less when `wake` settles first (its outcome is ignored).
- * Leaves no timer behind.
+ * Leaves no timer behind. `ms` of Infinity waits for `wake` alone (a timer
+ * cannot wait longer than about 24 days; a longer `ms` waits that long).
  *
  * @example
  * ```ts
@@ -48,7 +52,9 @@ export function withDeadline<T>(
  */
 export function delay(ms: number, wake?: Promise<unknown>): Promise<void> {
   return new Promise<void>((resolve) => {
-    const timer = setTimeout(done, Math.max(0, ms));
+    const timer = ms === Infinity
+      ? undefined
+      : setTimeout(done, Math.min(Math.max(0, ms), MAX_TIMER_MS));
     function done() {
       clearTimeout(timer);
       resolve();

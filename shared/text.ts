@@ -12,7 +12,7 @@ export function humanBytes(n: number): string {
     value /= 1024;
     i++;
   }
-  return i === 0 ? `${n} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[i]}`;
+  return i === 0 ? `${Math.round(n)} B` : `${value.toFixed(value < 10 ? 1 : 0)} ${units[i]}`;
 }
 
 /** "1 peer", "2 peers". */

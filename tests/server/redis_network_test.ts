@@ -122,6 +122,9 @@ redisTest(
 
       await redis.stop();
       await waitFor(() => a.lines.some((l) => l.includes("Lost Redis")), "server a to notice");
+      const lost = a.lines.find((l) => l.includes("Lost Redis"))!;
+      assert.match(lost, /\(connection lost: /, "says the connection was lost, and why");
+      assert.doesNotMatch(lost, /maxRetriesPerRequest|retries per request/i, lost);
       // A search client joins during the outage (a spare peer ID) and finds both, from a's copy.
       assert.deepEqual(await finds(a, "bob"), [bob.peerId]);
       assert.deepEqual(await finds(b, "ann"), [ann.peerId]);
