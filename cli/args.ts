@@ -25,7 +25,12 @@ export function parseFlags<T extends Options>(args: string[], options: T, comman
       strict: true,
     });
   } catch (err) {
-    const msg = (err as Error).message.split("\n")[0].replace(/\. To specify a positional.*$/, "");
+    const text = (err as Error).message;
+    // A value that starts with a dash: say how to give one, in one line.
+    const dashed = /^Option '(--[\w-]+)' argument is ambiguous/.exec(text);
+    const msg = dashed
+      ? `${dashed[1]} needs a value; one that starts with a dash is written ${dashed[1]}=-VALUE`
+      : text.split("\n")[0].replace(/\. To specify a positional.*$/, "");
     throw new UsageError(`${msg} (see: swapmeet ${command} --help)`);
   }
 }

@@ -8,7 +8,7 @@ import type { SearchResult } from "../shared/protocol.ts";
 import { terminalSafe } from "../shared/text.ts";
 import { parseCount, UsageError } from "./args.ts";
 import { alreadyHereLine, showDownload } from "./download_view.ts";
-import { formatResults } from "./format.ts";
+import { formatHolderLines, formatResults } from "./format.ts";
 import { type CommandSpec, networkSettings, parseCommand, stallMs } from "./options.ts";
 import * as screen from "./screen.ts";
 import { onShutdown } from "./shutdown.ts";
@@ -95,7 +95,8 @@ async function findTarget(
     throw new SwapmeetError(`No file named "${safe}"${holder} is on the network${hashLike}`);
   }
   const shown = choice.candidates.slice(0, 20);
-  screen.say(formatResults(shown).map((l, i) => `${l}  ${shown[i].sha256}`).join("\n"), "err");
+  const heads = formatResults(shown).map((l, i) => `${l}  ${shown[i].sha256}`);
+  screen.say(shown.flatMap((r, i) => [heads[i], ...formatHolderLines(r)]).join("\n"), "err");
   throw new SwapmeetError(
     `${choice.candidates.length} different files${holder} match "${safe}" (listed above): give one's SHA-256${
       peerId === undefined ? ", or --peer ID" : ""

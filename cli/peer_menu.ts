@@ -56,7 +56,7 @@ export async function runPeerMenu(peer: Peer, lines: LineSource): Promise<void> 
           screen.say(`Unknown choice "${choice.trim()}": type 1, 2, 3 or 4.`);
       }
     } catch (err) {
-      screen.say(`Error: ${terminalSafe((err as Error).message)}`);
+      screen.say(`error: ${terminalSafe((err as Error).message)}`);
     }
   }
 }
@@ -116,17 +116,26 @@ async function downloadChosen(peer: Peer, file: SearchResult, lines: LineSource)
     }
   }
   // Ctrl-C during the download stops it (what is verified is kept) and comes back here.
+  // A stop the user asked for is news, not an error: null.
   const fetch = (again: boolean) =>
-    interruptible((signal) =>
-      showDownload(peer, file, { saveAs, peerId, again, signal }, { stream: "out" })
-    );
+    interruptible(async (signal) => {
+      try {
+        return await showDownload(peer, file, { saveAs, peerId, again, signal }, {
+          stream: "out",
+        });
+      } catch (err) {
+        if (!signal.aborted) throw err;
+        screen.say((err as Error).message);
+        return null;
+      }
+    });
   let done = await fetch(false);
-  if (done.existing) {
+  if (done?.existing) {
     screen.say(alreadyHereLine(done));
     if (!await askYesNo(lines, "Download another copy anyway?", "n")) return;
     done = await fetch(true);
   }
-  screen.say(savedLine(done));
+  if (done) screen.say(savedLine(done));
 }
 
 async function listNetwork(peer: Peer): Promise<void> {

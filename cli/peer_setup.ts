@@ -39,10 +39,12 @@ export async function setUpPeer(
     // 1. The index server, before anything else is asked.
     for (;;) {
       host = await ask(lines, "Index server host", host, problem);
-      serverPort = await askPort(lines, "Index server port", String(serverPort), problem);
+      serverPort = await askPort(lines, "Index server port", String(serverPort), problem, false);
       problem = await reach(host, serverPort);
       if (problem === "") break;
       screen.say(`${problem}. Is it running? Type its address again.`);
+      // Enter gives the server found on the LAN (or the default) again, not the answer that failed.
+      [host, serverPort] = [lan.host, lan.port];
     }
     // 2. The folder to share, then its keywords.
     for (;;) {

@@ -28,17 +28,18 @@ export async function ask(
   return text === "" ? fallback : text;
 }
 
-/** Asks for a port number until the answer is one. */
+/** Asks for a port number until the answer is one (0 only when `allowZero`). */
 export async function askPort(
   lines: LineSource,
   question: string,
   fallback: string,
   problem: string,
+  allowZero = true,
 ): Promise<number> {
   for (;;) {
     const answer = await ask(lines, question, fallback, problem);
     try {
-      return parsePort(answer, "The port");
+      return parsePort(answer, "The port", allowZero);
     } catch (err) {
       if (!(err instanceof UsageError)) throw err;
       problem = err.message;

@@ -8,6 +8,7 @@
  */
 import { basename, isAbsolute, relative } from "node:path";
 import { chunkRoot } from "../shared/chunks.ts";
+import { SwapmeetError } from "../shared/errors.ts";
 import { fileType } from "../shared/file_names.ts";
 import type { SearchResult } from "../shared/protocol.ts";
 import type { DownloadResult, PartialDownload } from "./downloader.ts";
@@ -105,7 +106,8 @@ export class DownloadShare {
  * Shares what an earlier run left in the download folder (finished files,
  * not `.part`s), as `downloads/NAME`: a peer that restarts keeps sharing its
  * downloads. Nothing when the folder is missing or inside the share folder
- * (its files are shared already). Returns how many files were added.
+ * (its files are shared already); SwapmeetError when it is the share folder.
+ * Returns how many files were added.
  */
 export async function shareDownloadFolder(
   shares: ShareSet,
@@ -119,7 +121,14 @@ export async function shareDownloadFolder(
     return 0; // no download folder yet
   }
   const within = relative(shareRoot, root);
-  if (within === "" || (!within.startsWith("..") && !isAbsolute(within))) return 0;
+  if (within === "") {
+    throw new SwapmeetError(
+      `The download folder ${outDir} is the folder you share: downloads are shared anyway (as ${
+        basename(outDir)
+      }/NAME); choose another download folder`,
+    );
+  }
+  if (!within.startsWith("..") && !isAbsolute(within)) return 0;
   const { files } = await scanShare(root);
   for (const { name, ...f } of files) shares.addDownloaded({ ...f, baseName: name });
   return files.length;

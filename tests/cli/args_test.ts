@@ -1,5 +1,11 @@
 import assert from "node:assert/strict";
-import { MAX_SECONDS, parseSeconds, parseServerList, UsageError } from "../../cli/args.ts";
+import {
+  MAX_SECONDS,
+  parseFlags,
+  parseSeconds,
+  parseServerList,
+  UsageError,
+} from "../../cli/args.ts";
 
 Deno.test("--server takes one HOST:PORT or several, comma-separated (duplicates once)", () => {
   assert.deepEqual(parseServerList("10.0.0.5:1234"), [{ host: "10.0.0.5", port: 1234 }]);
@@ -42,4 +48,14 @@ Deno.test("seconds: positive numbers, fractions allowed, into whole milliseconds
       JSON.stringify(bad),
     );
   }
+});
+
+Deno.test("a flag given a value that starts with a dash says how to write it", () => {
+  assert.throws(
+    () => parseFlags(["--stall-timeout", "-1"], { "stall-timeout": { type: "string" } }, "get"),
+    (e: Error) =>
+      e instanceof UsageError &&
+      e.message ===
+        "--stall-timeout needs a value; one that starts with a dash is written --stall-timeout=-VALUE (see: swapmeet get --help)",
+  );
 });

@@ -69,6 +69,9 @@ Deno.test("--peer narrows a name that two different files have", async () => {
     both.stderr,
     /error: 2 different files match "report\.pdf" \(listed above\): give one's SHA-256, or --peer ID\n$/,
   );
+  // The list shows each file's holders, so that --peer ID can be read off it.
+  const listed = [...both.stderr.matchAll(/report\.pdf[^\n]*\n {7}peer (\d) /g)].map((m) => m[1]);
+  assert.deepEqual(listed.sort(), ["1", "2"], both.stderr);
   const none = await runMain(["get", "report.pdf", "--peer", "7", "--server", server]);
   assert.equal(none.code, 1);
   assert.match(

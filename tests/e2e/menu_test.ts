@@ -51,6 +51,7 @@ Deno.test("menu: a wrong answer is asked again; the server is checked before the
     "127.0.0.1",
     String(deadPort), // nobody listens: asked again
     "",
+    "0", // no server listens on port 0: asked again
     String(net.port),
     join(share.path, "missing"), // no such folder: asked again
     share.path,
@@ -66,12 +67,36 @@ Deno.test("menu: a wrong answer is asked again; the server is checked before the
   );
   assert.ok(unreachable > 0, r.stdout);
   assert.ok(unreachable < r.stdout.indexOf("Folder to share"), "the server is checked first");
+  assert.match(r.stdout, /The port must be a port number from 1 to 65535, got "0"; try again\./);
+  assert.ok(
+    !r.stdout.includes(`Index server port [${deadPort}]`),
+    "Enter after a failure gives the default again, not the port that failed",
+  );
   assert.match(r.stdout, /missing does not exist\. Type another folder\.\nFolder to share \[/);
   assert.match(
     r.stdout,
     /The port must be a port number from 0 to 65535, got "70000"; try again\./,
   );
   assert.match(r.stdout, /Peer 1: sharing 1 file from/);
+  assert.match(r.stdout, /Bye\.\n$/);
+});
+
+Deno.test("menu: the folder you share is refused as the download folder, and the questions come again", async () => {
+  await using net = testServer();
+  await using share = await tempDir({ "a.txt": "a" });
+  await using cwd = await tempDir();
+  const input = [
+    ...peerAnswers(net.port, share.path, share.path),
+    ...["", "", "", "", join(cwd.path, "incoming")], // Enter keeps the answers; another folder
+    "4",
+  ].join("\n");
+  const r = await runMain([], { cwd: cwd.path, stdinText: input + "\n" });
+  assert.equal(r.code, 0, r.stderr + r.stdout);
+  assert.ok(
+    r.stdout.includes(`The download folder ${share.path} is the folder you share`),
+    r.stdout,
+  );
+  assert.match(r.stdout, /downloads go to .*incoming\./);
   assert.match(r.stdout, /Bye\.\n$/);
 });
 
@@ -167,6 +192,11 @@ Deno.test("menu: Ctrl-C during a download stops that download and comes back to 
     const { code } = await menu.status();
     assert.equal(code, 0, menu.stdout + menu.stderr);
     assert.match(menu.stdout, /Stopped slow\.iso[^\n]*\n[\s\S]*1 - Search and download/);
+    assert.doesNotMatch(
+      menu.stdout,
+      /error: Stopped/i,
+      "a stop the user asked for is not an error",
+    );
   } finally {
     await holder.close();
   }

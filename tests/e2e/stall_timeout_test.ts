@@ -79,7 +79,7 @@ Deno.test("peer --stall-timeout 0.5: the menu's download stops, says why, and th
     assert.equal(r.code, 0, r.stderr + r.stdout);
     assert.match(
       r.stdout,
-      /\nError: Download of mute\.bin failed: No holder sent anything for 500 ms\n[^]*Choice: 4\nBye\.\n$/,
+      /\nerror: Download of mute\.bin failed: No holder sent anything for 500 ms\n[^]*Choice: 4\nBye\.\n$/,
     );
     const waited = Date.now() - mute.firstRequest();
     assert.ok(waited < 8_000, `the menu stopped ${waited} ms after its request (stall: 0.5 s)`);
