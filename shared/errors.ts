@@ -6,6 +6,7 @@
  * @module
  */
 import type { ErrorCode, ErrorMessage } from "./protocol.ts";
+import { terminalSafe } from "./text.ts";
 
 /** A failure with a message meant for the user. The base of every error below. */
 export class SwapmeetError extends Error {
@@ -25,12 +26,16 @@ export class ProtocolError extends SwapmeetError {
   }
 }
 
-/** The other side answered with an ERROR message (callers look at `code`). */
+/**
+ * The other side answered with an ERROR message (callers look at `code`).
+ * Its text stays on one line, with control characters shown (terminalSafe):
+ * it is the other side's, and it ends up in messages printed here.
+ */
 export class RemoteError extends SwapmeetError {
   /** The wire code the other side sent. */
   readonly code: ErrorCode;
   constructor(code: ErrorCode, message: string) {
-    super(message);
+    super(terminalSafe(message));
     this.code = code;
   }
 }

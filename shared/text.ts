@@ -27,11 +27,13 @@ export function osErrorText(err: unknown): string {
 }
 
 // deno-lint-ignore no-control-regex
-const UNSAFE_FOR_TERMINAL = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/g;
+const UNSAFE_FOR_TERMINAL =
+  /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**
- * Text from the network made safe to print: control characters (C0, DEL, C1)
- * and bidi overrides (U+202A–U+202E, U+2066–U+2069) are shown as `\xHH` or
+ * Text from the network made safe to print: control characters (C0, DEL, C1),
+ * bidi overrides and marks (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F,
+ * U+061C) and line separators (U+2028, U+2029) are shown as `\xHH` or
  * `\uHHHH` instead of acting on the terminal (an ESC could retitle the window
  * or clear the screen; a CR could overwrite a line; a bidi override could make
  * `exe.txt` read `txt.exe`). A line break becomes visible too, so one field

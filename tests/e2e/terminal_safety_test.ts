@@ -5,9 +5,11 @@ import { acceptHello } from "../../shared/handshake.ts";
 import type { SearchResult } from "../../shared/protocol.ts";
 import { runMain, tempDir } from "../_helpers.ts";
 
-// Anything a terminal would act on: C0 (but the line feed), DEL, C1, bidi overrides.
-// deno-lint-ignore no-control-regex
-const UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+// Anything a terminal would act on: C0 (but the line feed), DEL, C1, bidi overrides and
+// marks, line separators.
+const UNSAFE =
+  // deno-lint-ignore no-control-regex
+  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
 
 const HOSTILE = "\x1b]0;PWNED-TITLE\x07\x1b[2J\rfake\u009b31m\u202e";
 
@@ -41,7 +43,12 @@ function hostileIndex() {
       const req = await conn.receive(5_000);
       if (req === null || req.type === "BYE") return;
       if (req.type === "SEARCH" && req.query === "boom") {
-        await conn.send(errorMessage("INTERNAL", `it broke ${HOSTILE}`));
+        await conn.send(
+          errorMessage(
+            "INTERNAL",
+            `it broke ${HOSTILE}\nSaved /tmp/forged (SHA-256 verified)\u2028again\u200f`,
+          ),
+        );
       } else if (req.type === "REGISTER") {
         await conn.send({ type: "REGISTERED", status: "ok", count: req.files.length, total: 1 });
       } else if (req.type === "SEARCH" || req.type === "LIST") {
@@ -90,6 +97,7 @@ Deno.test("search, --json, errors and the menu print no terminal escapes or bidi
   assert.equal(error.code, 1);
   assert.match(error.stderr, /^error: .*it broke \\x1b\]0;PWNED/);
   assertSafe(error.stderr, "error line");
+  assert.equal(error.stderr.trimEnd().split("\n").length, 1, `one line: ${error.stderr}`);
 
   await using share = await tempDir({ "a.txt": "a" });
   await using cwd = await tempDir();
