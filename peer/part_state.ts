@@ -6,6 +6,7 @@
  * @module
  */
 import { chunkRoot, decodeChunkBitmap, encodeChunkBitmap } from "../shared/chunks.ts";
+import { ownedHere } from "./plain_file.ts";
 
 /** What identifies the file being downloaded. */
 export interface PartTarget {
@@ -43,12 +44,13 @@ interface StateFile {
 
 /**
  * Reads the state at `path` for a download of `count` chunks; null when it is
- * missing, damaged, not a regular file, or another version.
+ * missing, damaged, not a regular file, another user's (ownedHere), or
+ * another version.
  */
 export async function readPartState(path: string, count: number): Promise<PartState | null> {
   try {
     const info = await Deno.lstat(path);
-    if (!info.isFile || info.size > 4 * 1024 * 1024) return null;
+    if (!info.isFile || info.size > 4 * 1024 * 1024 || !ownedHere(info)) return null;
     const s = JSON.parse(await Deno.readTextFile(path)) as Partial<StateFile>;
     if (
       s?.version !== 2 || typeof s.sha256 !== "string" || typeof s.chunkRoot !== "string" ||
@@ -87,7 +89,7 @@ export async function writePartState(path: string, state: PartState): Promise<vo
   const tmp = `${path}.tmp`;
   await Deno.remove(tmp).catch(() => {});
   try {
-    await Deno.writeTextFile(tmp, JSON.stringify(file), { createNew: true });
+    await Deno.writeTextFile(tmp, JSON.stringify(file), { createNew: true, mode: 0o644 });
     await Deno.rename(tmp, path);
   } catch (err) {
     await Deno.remove(tmp).catch(() => {});

@@ -23,10 +23,30 @@ export function isFile(info: Deno.FileInfo, id: FileId | undefined): boolean {
   return id === undefined || (info.dev === id.dev && info.ino === id.ino);
 }
 
+/** This process's user ID; null where it cannot be known (no --allow-sys=uid, or Windows). */
+const MY_UID: number | null = (() => {
+  try {
+    return Deno.uid();
+  } catch {
+    return null;
+  }
+})();
+
+/**
+ * Whether a file found on disk may be trusted as ours: owned by this user
+ * (where that can be known) and writable by nobody else. In a download folder
+ * others can write to, a file another user planted (or can still write) could
+ * be changed after its bytes were verified.
+ */
+export function ownedHere(info: Deno.FileInfo): boolean {
+  if (MY_UID !== null && info.uid !== null && info.uid !== MY_UID) return false;
+  return info.mode === null || (info.mode & 0o022) === 0;
+}
+
 /**
  * Opens `path` for reading and writing only if it is a plain file with one
- * name, or creates it afresh; null otherwise. The check after opening catches
- * a link swapped in between.
+ * name that is ownedHere, or creates it afresh (writable by its owner only);
+ * null otherwise. The check after opening catches a link swapped in between.
  */
 export async function openPlainFile(path: string): Promise<Deno.FsFile | null> {
   let before: Deno.FileInfo | null = null;
@@ -35,7 +55,7 @@ export async function openPlainFile(path: string): Promise<Deno.FsFile | null> {
   } catch (err) {
     if (!(err instanceof Deno.errors.NotFound)) throw err;
   }
-  if (before && (!before.isFile || (before.nlink ?? 1) > 1)) return null;
+  if (before && (!before.isFile || (before.nlink ?? 1) > 1 || !ownedHere(before))) return null;
   let file: Deno.FsFile;
   try {
     file = await Deno.open(
@@ -44,6 +64,7 @@ export async function openPlainFile(path: string): Promise<Deno.FsFile | null> {
         read: true,
         write: true,
         createNew: true,
+        mode: 0o644,
       },
     );
   } catch (err) {
@@ -52,7 +73,10 @@ export async function openPlainFile(path: string): Promise<Deno.FsFile | null> {
   }
   const opened = await file.stat();
   const now = await Deno.lstat(path).catch(() => null);
-  if (!now?.isFile || now.ino !== opened.ino || now.dev !== opened.dev || (opened.nlink ?? 1) > 1) {
+  if (
+    !now?.isFile || now.ino !== opened.ino || now.dev !== opened.dev ||
+    (opened.nlink ?? 1) > 1 || !ownedHere(opened)
+  ) {
     file.close();
     return null;
   }

@@ -79,6 +79,33 @@ Deno.test("a .part that is a symbolic or hard link, or a folder, is left alone",
   assert.equal(await Deno.readTextFile(victim), "keep me");
 });
 
+Deno.test("a .part another user owns, or others may write, is left alone; so is their state file", async () => {
+  await using dir = await tempDir();
+  // As root the test can plant a file of another user (nobody); anyone can plant a writable one.
+  const spoil = async (path: string, how: string) => {
+    if (how === "writable") await Deno.chmod(path, 0o666);
+    else await Deno.chown(path, 65534, 65534);
+  };
+  for (const how of ["writable", ...(Deno.uid() === 0 ? ["owned"] : [])]) {
+    const at = join(dir.path, `${how}.bin.part`);
+    await Deno.writeFile(at, new Uint8Array(0));
+    await spoil(at, how);
+    const part = await PartFile.open(dir.path, `${how}.bin`, TARGET);
+    assert.equal(part.partPath, join(dir.path, `${how}.bin.${TARGET.sha256.slice(0, 8)}.part`));
+    assert.equal((await Deno.stat(part.partPath)).mode! & 0o022, 0, "ours: writable by us alone");
+    await part.close("discard");
+
+    // A state file alone, saying every chunk is verified: not believed.
+    const state = join(dir.path, `${how}-state.bin.part.json`);
+    const claim = { version: 2, ...TARGET, hashes: HASHES, done: "Bw==", written: "Bw==" };
+    await Deno.writeTextFile(state, JSON.stringify(claim));
+    await spoil(state, how);
+    const fresh = await PartFile.open(dir.path, `${how}-state.bin`, TARGET);
+    assert.equal(fresh.isDone(0), false, `${how}: another's state is not ours`);
+    await fresh.close("discard");
+  }
+});
+
 Deno.test("a link planted at the state's temp file is removed, not written through", async () => {
   await using dir = await tempDir({ "victim.txt": "keep me" });
   const victim = join(dir.path, "victim.txt");
