@@ -226,7 +226,10 @@ export async function serveUntilStopped(
       await stop("quit");
       return;
     }
-    if (line.trim() !== "") {
+    const typed = line.trim().toLowerCase();
+    if (["help", "?", "h"].includes(typed)) {
+      screen.say(`The console takes one command: "quit" (or "exit", or Ctrl-C) stops the server.`);
+    } else if (typed !== "") {
       screen.say(`Unknown command "${line.trim()}". Type "quit" to stop the server.`);
     }
   }

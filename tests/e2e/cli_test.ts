@@ -119,13 +119,15 @@ Deno.test("the menu works with piped stdin: run a peer, search, download, quit",
   assert.ok(net.lines.some((l) => /peer 2 at .* left \(bye\)/.test(l)), "quit says BYE");
 });
 
-Deno.test("the menu runs an index server that stops on quit", async () => {
+Deno.test("the menu runs an index server that stops on quit (and says so on help)", async () => {
   await using p = new Proc([], { stdin: true });
   await p.write("1\n127.0.0.1\n0\n");
   const port = Number((await p.waitFor(/listening on 127\.0\.0\.1:(\d+)/))[1]);
   const client = await IndexClient.connect({ host: "127.0.0.1", port });
   assert.equal(client.peerId, 1);
   await client.bye();
+  await p.write("help\n");
+  await p.waitFor(/The console takes one command: "quit"/);
   await p.write("quit\n");
   assert.equal((await p.status()).code, 0);
   assert.match(p.stdout, /Index server stopped\./);
