@@ -8,6 +8,9 @@
  */
 import { type ConnectionOptions, MessageConnection } from "../shared/connection.ts";
 import { errorMessage } from "../shared/errors.ts";
+import { type ConnectionActivity, ConnectionTable } from "./connection_table.ts";
+
+export type { ConnectionActivity } from "./connection_table.ts";
 
 /** Options for serveTcp. */
 export interface TcpServiceOptions {
@@ -16,6 +19,15 @@ export interface TcpServiceOptions {
   port: number;
   maxConnections: number;
   maxConnectionsPerAddress: number;
+  /**
+   * When `maxConnections` are open, admit a new connection by closing an idle
+   * one (the longest-idle of the address with the most connections, if it has
+   * more than the newcomer's; see connection_table.ts) instead of refusing it.
+   * Handlers report their work through the ConnectionActivity they are given.
+   */
+  makeRoom?: boolean;
+  /** The ERROR LIMIT message a connection closed to make room gets. */
+  evictMessage?: string;
   maxFrameBytes?: number;
   /** Other settings of every accepted connection (e.g. a write timeout). */
   connection?: ConnectionOptions;
@@ -46,20 +58,31 @@ export interface TcpService {
 
 /**
  * Listens and calls `handle` once per accepted connection (with the address
- * it came from). Throws when the address cannot be bound.
+ * it came from, the local address it reached, and where to report its
+ * activity). Throws when the address cannot be bound.
  */
 export function serveTcp(
   options: TcpServiceOptions,
-  handle: (conn: MessageConnection, host: string, local: string) => Promise<unknown>,
+  handle: (
+    conn: MessageConnection,
+    host: string,
+    local: string,
+    activity: ConnectionActivity,
+  ) => Promise<unknown>,
 ): TcpService {
   const listener: Deno.Listener = options.tls
     ? Deno.listenTls({ hostname: options.hostname, port: options.port, ...options.tls })
     : Deno.listen({ hostname: options.hostname, port: options.port });
   const handlers = new Map<MessageConnection, Promise<unknown>>();
   const refusals = new Set<Promise<unknown>>();
-  const perAddress = new Map<string, number>();
+  const table = new ConnectionTable<MessageConnection>({
+    max: options.maxConnections,
+    maxPerAddress: options.maxConnectionsPerAddress,
+    makeRoom: options.makeRoom,
+  });
   let closing = false;
 
+  /** Sends ERROR LIMIT and closes (within the connection's write timeout). */
   const refuse = (mc: MessageConnection, why: string) => {
     const done = mc.send(errorMessage("LIMIT", why)).catch(() => {}).finally(() => {
       mc.close();
@@ -80,19 +103,21 @@ export function serveTcp(
         continue;
       }
       const host = (conn.remoteAddr as Deno.NetAddr).hostname;
-      const fromHost = perAddress.get(host) ?? 0;
       const mc = new MessageConnection(conn, {
         ...options.connection,
         maxFrameBytes: options.maxFrameBytes,
       });
-      if (handlers.size >= options.maxConnections) {
-        refuse(mc, options.fullMessage);
+      const admission = table.admit(host);
+      if (!admission.admit) {
+        refuse(
+          mc,
+          admission.reason === "full"
+            ? options.fullMessage
+            : `Too many connections from ${host} (limit ${options.maxConnectionsPerAddress})`,
+        );
         continue;
       }
-      if (fromHost >= options.maxConnectionsPerAddress) {
-        refuse(mc, `Too many connections from ${host} (limit ${options.maxConnectionsPerAddress})`);
-        continue;
-      }
+      if (admission.evict) refuse(admission.evict, options.evictMessage ?? options.fullMessage);
       // Deno's TLS connections have no socket options: Nagle stays on. Measured
       // on loopback: request/reply round trips whose reply is one write (a
       // message) or two (FILE and its bytes) see no Nagle delay.
@@ -102,13 +127,11 @@ export function serveTcp(
           if (options.keepAlive) (conn as Deno.TcpConn).setKeepAlive(true);
         } catch { /* the socket is already gone */ }
       }
-      perAddress.set(host, fromHost + 1);
+      const activity = table.add(mc, host);
       const local = (conn.localAddr as Deno.NetAddr).hostname;
-      const done = handle(mc, host, local).catch(() => {}).finally(() => {
+      const done = handle(mc, host, local, activity).catch(() => {}).finally(() => {
         handlers.delete(mc);
-        const n = (perAddress.get(host) ?? 1) - 1;
-        if (n === 0) perAddress.delete(host);
-        else perAddress.set(host, n);
+        table.remove(mc);
       });
       handlers.set(mc, done);
     }

@@ -33,7 +33,10 @@ export interface SchedulerOptions {
   span?: number;
   /** First back-off after BUSY (default 250 ms), doubled per BUSY in a row… */
   busyInitialMs?: number;
-  /** …up to this (default 30 s). The jitter is 0.5 to 1.5 times. */
+  /**
+   * …up to this (default 4 s). The jitter is 0.5 to 1.5 times, so a holder is
+   * asked again within 6 s: before it drops the queue place (10 s, upload_slots.ts).
+   */
   busyMaxMs?: number;
   /** How long before a holder that lacks every missing chunk is asked again (default 1 s). */
   haveRefreshMs?: number;
@@ -87,7 +90,7 @@ export class ChunkScheduler {
     }
     this.#span = Math.max(1, options.span ?? 1);
     this.#busyInitial = options.busyInitialMs ?? 250;
-    this.#busyMax = options.busyMaxMs ?? 30_000;
+    this.#busyMax = options.busyMaxMs ?? 4_000;
     this.#haveRefresh = options.haveRefreshMs ?? 1_000;
     this.#maxCopies = options.maxCopies ?? 2;
     this.#random = options.random ?? Math.random;
@@ -205,7 +208,7 @@ export class ChunkScheduler {
 
   /**
    * `key` answered BUSY to a request (whose chunks the caller gives back): it
-   * is backed off for 250 ms, 500 ms, … up to 30 s, times 0.5 to 1.5. Further
+   * is backed off for 250 ms, 500 ms, … up to 4 s, times 0.5 to 1.5. Further
    * BUSY replies to requests sent before the back-off do not grow it. Returns
    * the time left to wait, in ms.
    */

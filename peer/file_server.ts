@@ -7,7 +7,7 @@
  * @module
  */
 import type { MessageConnection } from "../shared/connection.ts";
-import { serveTcp } from "../net/tcp_service.ts";
+import { type ConnectionActivity, serveTcp } from "../net/tcp_service.ts";
 import type { TlsIdentity } from "../net/tls_identity.ts";
 import { errorMessage, ProtocolError } from "../shared/errors.ts";
 import { acceptHello } from "../shared/handshake.ts";
@@ -19,7 +19,11 @@ import { UploadSlots } from "./upload_slots.ts";
 
 /** Options of a file service. */
 export interface FileServiceOptions {
-  /** Time a downloader has to say HELLO, and between requests (default 60 s). */
+  /**
+   * Time a downloader has to say HELLO, and to make a useful request after
+   * its last one (default 60 s). Useful: a CHUNK_LIST or FILE is sent, or a
+   * BUSY (a queue place); requests for content not shared here are not.
+   */
   idleTimeoutMs?: number;
   /**
    * A send that makes no progress for this long (the downloader stopped
@@ -37,6 +41,12 @@ export interface FileServiceOptions {
   uploadSlots?: number;
   /** Of those, most from one address (default half the slots, at least 1). */
   slotsPerAddress?: number;
+  /**
+   * A request whose downloader has kept its writes waiting for this long in
+   * all loses its connection when another downloader waits for a slot
+   * (default 20 s; see upload_slots.ts).
+   */
+  slowSendMs?: number;
   /** Total upload rate in bytes per second (default: unlimited). */
   maxUploadRate?: number;
   /**
@@ -60,7 +70,10 @@ export interface FileServerOptions extends FileServiceOptions {
   hostname?: string;
   /** 0 lets the OS pick a free port. */
   port?: number;
-  /** Open connections accepted in all (default 256). */
+  /**
+   * Open connections accepted in all (default 256). When full, a new one is
+   * admitted by closing an idle one (connection_table.ts).
+   */
   maxConnections?: number;
   /** Open connections accepted from one address (default 32). */
   maxConnectionsPerAddress?: number;
@@ -68,8 +81,11 @@ export interface FileServerOptions extends FileServiceOptions {
 
 /** Serves downloaders, one connection at a time per call. */
 export interface FileService {
-  /** Runs one downloader connection to its end (it came from `host`); never throws. */
-  serve(conn: MessageConnection, host: string): Promise<void>;
+  /**
+   * Runs one downloader connection to its end (it came from `host`; its useful
+   * work and sends are told to `activity`); never throws.
+   */
+  serve(conn: MessageConnection, host: string, activity?: ConnectionActivity): Promise<void>;
   /** Number of transfers in progress. */
   readonly activeUploads: number;
   /** Bytes of file data sent so far. */
@@ -108,12 +124,31 @@ export function createFileService(
   if (secret && !options.identity) throw new Error("A private file server needs a TLS identity");
   const slots = new UploadSlots<MessageConnection>(options.uploadSlots ?? 8, {
     perAddress: options.slotsPerAddress,
+    slowMs: options.slowSendMs,
+    evict: (conn) => conn.close(),
   });
   const limiter = options.maxUploadRate ? new RateLimiter(options.maxUploadRate) : null;
   const stats = { active: 0, bytesSent: 0 };
 
-  async function serve(conn: MessageConnection, host: string): Promise<void> {
+  async function serve(
+    conn: MessageConnection,
+    host: string,
+    activity?: ConnectionActivity,
+  ): Promise<void> {
     const files = new OpenFiles();
+    let usedAt = Date.now();
+    const used = () => {
+      usedAt = Date.now();
+      activity?.used();
+    };
+    const upload = {
+      files,
+      limiter,
+      stats,
+      transform: options.uploadTransform,
+      writeStarted: () => slots.writeStarted(conn),
+      writeEnded: () => slots.writeEnded(conn),
+    };
     try {
       const hello = await acceptHello(conn, {
         secret,
@@ -123,24 +158,31 @@ export function createFileService(
       // An index checking the host this peer names (open networks; TLS proves it otherwise).
       const proof = !secret && hello.nonce ? options.hostKeys?.proof(hello.nonce) : undefined;
       await conn.send({ type: "HI", status: "ok", peerId: 0, ...(proof ? { proof } : {}) });
+      used();
       for (;;) {
-        const msg = await conn.receive(idle);
+        // Only useful requests keep a connection open (see idleTimeoutMs).
+        const left = usedAt + idle - Date.now();
+        if (conn.closed || left <= 0) return;
+        const msg = await conn.receive(left);
         if (msg === null || msg.type === "BYE") return;
         if (msg.type === "CHUNKS") {
           const f = lookup(msg.sha256);
-          await conn.send(
-            f
-              ? {
-                type: "CHUNK_LIST",
-                status: "ok",
-                sha256: f.sha256,
-                size: f.size,
-                chunkSize: f.chunkSize,
-                hashes: f.chunkHashes,
-                ...(f.part ? { have: f.part.have() } : {}),
-              }
-              : errorMessage("NOT_FOUND", `No file with SHA-256 ${msg.sha256} is shared here`),
-          );
+          if (!f) {
+            await conn.send(
+              errorMessage("NOT_FOUND", `No file with SHA-256 ${msg.sha256} is shared here`),
+            );
+            continue;
+          }
+          await conn.send({
+            type: "CHUNK_LIST",
+            status: "ok",
+            sha256: f.sha256,
+            size: f.size,
+            chunkSize: f.chunkSize,
+            hashes: f.chunkHashes,
+            ...(f.part ? { have: f.part.have() } : {}),
+          });
+          used();
           continue;
         }
         if (msg.type !== "DOWNLOAD") {
@@ -149,14 +191,16 @@ export function createFileService(
         const slot = slots.acquire(conn, host);
         if (!slot.granted) {
           await conn.send({ type: "BUSY", status: "busy", position: slot.position });
+          used();
           continue;
         }
         stats.active++;
+        activity?.setBusy(true);
         try {
-          const shared = lookup(msg.sha256);
-          await sendRange(conn, msg, shared, files, limiter, stats, options.uploadTransform);
+          if (await sendRange(conn, msg, lookup(msg.sha256), upload)) used();
         } finally {
           stats.active--;
+          activity?.setBusy(false);
           // A slot is held for one request: a connection that sits idle between requests
           // holds none, and whoever waits is next.
           slots.release(conn);
@@ -206,10 +250,12 @@ export function startFileServer(
     port: options.port ?? 0,
     maxConnections: options.maxConnections ?? 256,
     maxConnectionsPerAddress: options.maxConnectionsPerAddress ?? 32,
+    makeRoom: true,
     connection: uploadConnectionOptions(options),
     fullMessage: "This peer has too many connections",
+    evictMessage: "This peer closed an idle connection to make room for another",
     tls: options.secret ? options.identity : undefined,
-  }, service.serve);
+  }, (conn, host, _local, activity) => service.serve(conn, host, activity));
 
   let closed = false;
   return {

@@ -1,7 +1,8 @@
 /**
- * Sending one byte range of a shared file: the FILE header, then the bytes,
- * read from disk into a buffer reused between requests, within the upload
- * rate limit.
+ * Sending one byte range of a shared file (at most MAX_REQUEST_CHUNKS chunks
+ * of it): the FILE header, then the bytes, read from disk into a buffer reused
+ * between requests, within the upload rate limit; each write is reported, so
+ * the upload slots can tell a downloader that keeps them waiting.
  * @module
  */
 import type { MessageConnection } from "../shared/connection.ts";
@@ -56,27 +57,48 @@ export class OpenFiles {
   }
 }
 
-/** Sends FILE and the requested bytes, or ERROR NOT_FOUND (the connection stays open). */
+/** Most chunks of the file one DOWNLOAD is served (a request for more is cut). */
+export const MAX_REQUEST_CHUNKS = 8;
+
+/** What sendRange needs besides the request. */
+export interface UploadContext {
+  /** The connection's open file and send buffer. */
+  files: OpenFiles;
+  limiter: RateLimiter | null;
+  stats: { bytesSent: number };
+  transform?: UploadTransform;
+  /** Told before and after each write of file data (how long the downloader makes us wait). */
+  writeStarted?: () => void;
+  writeEnded?: () => void;
+}
+
+/**
+ * Sends FILE and the requested bytes, at most MAX_REQUEST_CHUNKS chunks of
+ * them (FILE's `size` says how many), or ERROR NOT_FOUND (the connection
+ * stays open). True when it sent a FILE.
+ */
 export async function sendRange(
   conn: MessageConnection,
   msg: MessageOf<"DOWNLOAD">,
   shared: SharedFile | undefined,
-  files: OpenFiles,
-  limiter: RateLimiter | null,
-  stats: { bytesSent: number },
-  transform: UploadTransform | undefined,
-): Promise<void> {
+  ctx: UploadContext,
+): Promise<boolean> {
+  const { files, limiter, stats, transform } = ctx;
   const open = shared ? await files.get(shared.path, shared.fileId) : null;
   if (!shared || !open || open.size !== shared.size) {
     await conn.send(errorMessage("NOT_FOUND", `No file with SHA-256 ${msg.sha256} is shared here`));
-    return;
+    return false;
   }
   const size = open.size;
   const offset = msg.offset ?? 0;
   if (offset > size) {
     throw new ProtocolError("BAD_MESSAGE", `Offset ${offset} is past the end (${size} bytes)`);
   }
-  const length = Math.min(msg.length ?? size - offset, size - offset);
+  const length = Math.min(
+    msg.length ?? size - offset,
+    size - offset,
+    MAX_REQUEST_CHUNKS * shared.chunkSize,
+  );
   if (shared.part && length > 0 && !shared.part.covers(offset, length)) {
     await conn.send(
       errorMessage(
@@ -84,7 +106,7 @@ export async function sendRange(
         `Bytes ${offset}+${length} of ${msg.sha256} are not all here yet (this peer is still downloading it)`,
       ),
     );
-    return;
+    return false;
   }
   await conn.send({ type: "FILE", status: "ok", size: length, offset, total: size });
   if (open.position !== offset) await open.file.seek(offset, Deno.SeekMode.Start);
@@ -101,8 +123,11 @@ export async function sendRange(
     transform?.(buf.subarray(0, n), offset + length - left);
     await limiter?.take(n);
     // writeRaw must finish before buf is reused.
+    ctx.writeStarted?.();
     await conn.writeRaw(buf.subarray(0, n));
+    ctx.writeEnded?.();
     stats.bytesSent += n;
     left -= n;
   }
+  return true;
 }

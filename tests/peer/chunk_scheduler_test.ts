@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
 import { ChunkScheduler } from "../../peer/chunk_scheduler.ts";
+import { UploadSlots } from "../../peer/upload_slots.ts";
 
 const none = () => false;
 
@@ -45,6 +46,15 @@ Deno.test("BUSY backs the holder off, growing with jitter, and its chunks go to 
   r = 1; // jitter factor 1.5
   for (let t = 500; t < 20_000; t += 2_000) s.busy(0, t);
   assert.equal(s.busy(0, 30_000), 1_500, "capped at busyMaxMs, times 1.5");
+});
+
+Deno.test("by default a holder that answers BUSY is asked again before it drops the queue place", () => {
+  const s = new ChunkScheduler(1, none, { random: () => 1 }); // the longest jitter, 1.5 times
+  s.addHolder(0);
+  let longest = 0;
+  for (let t = 0; t < 600_000; t += 60_000) longest = Math.max(longest, s.busy(0, t));
+  // Before: up to 30 s times 1.5, so a downloader kept waiting lost its place in the queue.
+  assert.ok(longest < new UploadSlots(1).staleMs, `backed off for ${longest} ms`);
 });
 
 Deno.test("a chunk is delivered once: after BUSY or failure another holder's copy counts", () => {

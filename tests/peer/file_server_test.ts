@@ -4,6 +4,7 @@ import { HostKeys } from "../../peer/host_key.ts";
 import { scanShare } from "../../peer/share_folder.ts";
 import { MessageConnection } from "../../shared/connection.ts";
 import { hostProof, sayHello } from "../../shared/handshake.ts";
+import { delay, withDeadline } from "../../shared/deadline.ts";
 import { PROTOCOL_VERSION } from "../../shared/protocol.ts";
 import { pipePair, randomBytes, tempDir } from "../_helpers.ts";
 
@@ -115,4 +116,76 @@ Deno.test("on an open network, HI to a HELLO with a nonce carries the proof of t
   assert.equal((await hi({})).proof, undefined, "a downloader's HELLO has no nonce");
   keys.withdraw(key);
   assert.equal((await hi({ nonce })).proof, undefined);
+});
+
+Deno.test("a DOWNLOAD is served at most 8 chunks; FILE says how many bytes follow", async () => {
+  const MiB = 1024 * 1024;
+  await using share = await tempDir({ "big.bin": randomBytes(10 * MiB + 5, 133) });
+  const [file] = (await scanShare(share.path)).files;
+  const service = createFileService((sha) => sha === file.sha256 ? file : undefined);
+  const [mine, theirs] = pipePair();
+  const served = service.serve(new MessageConnection(theirs), "10.0.0.7");
+  const conn = new MessageConnection(mine);
+  try {
+    await sayHello(conn, { port: 0 }, { timeoutMs: 5_000 });
+    // The whole file (no length): before, all 10 MiB in one reply.
+    await conn.send({ type: "DOWNLOAD", sha256: file.sha256 });
+    const whole = await conn.expect(["FILE"], 5_000);
+    assert.deepEqual(whole, {
+      type: "FILE",
+      status: "ok",
+      size: 8 * MiB,
+      offset: 0,
+      total: file.size,
+    });
+    await conn.readInto(new Uint8Array(whole.size), 5_000);
+    // The rest, asked for with a length past the end: cut at the end of the file.
+    await conn.send({ type: "DOWNLOAD", sha256: file.sha256, offset: 8 * MiB, length: 9 * MiB });
+    assert.equal((await conn.expect(["FILE"], 5_000)).size, 2 * MiB + 5);
+  } finally {
+    conn.close();
+    await served;
+  }
+});
+
+Deno.test("requests for content not shared here do not keep a connection open; useful ones do", async () => {
+  await using share = await tempDir({ "a.bin": randomBytes(1000, 134) });
+  const [file] = (await scanShare(share.path)).files;
+  const service = createFileService((sha) => sha === file.sha256 ? file : undefined, {
+    idleTimeoutMs: 500,
+  });
+  const open = async () => {
+    const [mine, theirs] = pipePair();
+    const served = service.serve(new MessageConnection(theirs), "10.0.0.7");
+    const conn = new MessageConnection(mine);
+    await sayHello(conn, { port: 0 }, { timeoutMs: 5_000 });
+    return { conn, served };
+  };
+  const useful = await open();
+  const useless = await open();
+  try {
+    // Asking for content not shared, every 100 ms: closed once the idle time has passed.
+    const closed = (async () => {
+      for (;;) {
+        await useless.conn.send({ type: "CHUNKS", sha256: "0".repeat(64) });
+        const reply = await useless.conn.receive(5_000).catch(() => null);
+        if (reply === null) return;
+        assert.equal(reply.type === "ERROR" && reply.code, "NOT_FOUND");
+        await delay(100);
+      }
+    })().catch((err) => { // a send after the close fails: closed too
+      if (err instanceof assert.AssertionError) throw err;
+    });
+    // Meanwhile ten chunk lists 100 ms apart: a second in all, twice the idle time.
+    for (let i = 0; i < 10; i++) {
+      await useful.conn.send({ type: "CHUNKS", sha256: file.sha256 });
+      assert.equal((await useful.conn.expect(["CHUNK_LIST"], 5_000)).sha256, file.sha256);
+      await delay(100);
+    }
+    await withDeadline(closed, 5_000, "the connection asking for nothing shared is still open");
+  } finally {
+    useful.conn.close();
+    useless.conn.close();
+    await Promise.all([useful.served, useless.served]);
+  }
 });
