@@ -35,6 +35,9 @@ export function formatResults(results: SearchResult[], selfId = 0): string[] {
   });
 }
 
+/** Said of a holder whose file server the index could not reach when it joined. */
+const UNPROVEN = "(the index could not reach it)";
+
 /** One line per holder, indented under its result: ID, host:port, shared at, ping, name. */
 export function formatHolderLines(result: SearchResult, selfId = 0): string[] {
   return result.peers.map((p) => {
@@ -44,7 +47,7 @@ export function formatHolderLines(result: SearchResult, selfId = 0): string[] {
     const partial = p.partial ? "  (still downloading: some chunks)" : "";
     return `       peer ${id}  ${terminalSafe(`${p.host}:${p.port}`)}  shared ${
       shortTime(p.sharedAt)
-    } UTC${ping}${as}${partial}`;
+    } UTC${ping}${as}${partial}${p.unproven ? `  ${UNPROVEN}` : ""}`;
   });
 }
 
@@ -64,7 +67,8 @@ export function formatHolders(peers: Holder[], selfId = 0): string[] {
     terminalSafe(`${p.host}:${p.port}`),
     shortTime(p.sharedAt),
     p.rttMs === undefined ? "?" : `${p.rttMs} ms`,
-    terminalSafe(p.name) + (p.partial ? " (still downloading: some chunks)" : ""),
+    terminalSafe(p.name) + (p.partial ? " (still downloading: some chunks)" : "") +
+    (p.unproven ? ` ${UNPROVEN}` : ""),
   ]);
   const head = ["Peer ID", "Address", "Shared at (UTC)", "Ping", "Name"];
   const widths = head.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));

@@ -10,12 +10,14 @@
  * @module
  */
 import { join, resolve } from "node:path";
-import { chunkListMatches, chunkSizeFor } from "../shared/chunks.ts";
+import { chunkSizeFor } from "../shared/chunks.ts";
 import { LocalWriteError, SwapmeetError } from "../shared/errors.ts";
 import { safeFileName } from "../shared/file_names.ts";
-import { osErrorText } from "../shared/text.ts";
+import { osErrorText, plural } from "../shared/text.ts";
 import type { Holder, SearchResult } from "../shared/protocol.ts";
+import { fetchChunkList } from "./chunk_list.ts";
 import type { SchedulerOptions } from "./chunk_scheduler.ts";
+import { afterChunkList, candidatesOf } from "./holder_choice.ts";
 import { dialHolders, type HolderConnector } from "./holder_connector.ts";
 import { PartFile } from "./part_file.ts";
 import type { FileId } from "./plain_file.ts";
@@ -23,6 +25,9 @@ import { placeFile } from "./place_file.ts";
 import type { TlsIdentity } from "../net/tls_identity.ts";
 import type { PartialSource } from "./share_folder.ts";
 import { fetchChunks } from "./swarm.ts";
+
+/** Failing holders named in notes, at most; the others are dropped without one. */
+const NOTED_DROPS = 10;
 
 /** Progress of one download, reported after each chunk written. */
 export interface DownloadProgress {
@@ -48,7 +53,10 @@ export interface DownloadOptions {
   identity?: TlsIdentity;
   /** How to reach a holder (default: dial it, say HELLO). */
   connect?: HolderConnector;
-  /** Most holders used at once (default 8, fastest first). */
+  /**
+   * Most holders used at once (default 8, fastest first); each that fails is
+   * replaced by the next listed one not tried yet.
+   */
   maxSources?: number;
   /** Give up when no holder delivered anything for this long (default 60 s); the .part is kept. */
   stallMs?: number;
@@ -94,7 +102,8 @@ export interface DownloadResult {
 }
 
 /**
- * Downloads `file` from its holders (fastest first, up to 8 at once).
+ * Downloads `file` from its holders (fastest first, up to 8 at once, every
+ * listed holder tried in turn while others fail).
  *
  * @example
  * ```ts
@@ -107,7 +116,7 @@ export async function downloadFile(
   file: SearchResult,
   options: DownloadOptions,
 ): Promise<DownloadResult> {
-  let holders = pickHolders(file, options);
+  let holders = candidatesOf(file, options.peerId);
   const chunkSize = chunkSizeFor(file.size);
   if (file.chunkSize !== undefined && file.chunkSize !== chunkSize) {
     throw new SwapmeetError(
@@ -132,10 +141,31 @@ export async function downloadFile(
   const timeoutMs = options.timeoutMs ?? 15_000;
   const connect = options.connect ?? dialHolders({ ...options, timeoutMs });
   const note = (line: string) => options.onNote?.(line);
+  // Each failing holder is named, up to a point: a list of many bad holders is not a wall of notes.
+  let drops = 0;
+  const noteDrop = (line: string) => {
+    if (++drops <= NOTED_DROPS) note(line);
+    else if (drops === NOTED_DROPS + 1) {
+      note("More holders failed; they are dropped without a note.");
+    }
+  };
   let discard = false; // the bytes are known wrong: nothing worth resuming
   try {
+    let failedBefore: string[] = [];
     if (!part.hashes) {
-      part.hashes = await fetchChunkList(file, holders, connect, note);
+      const list = await fetchChunkList(file, holders, {
+        connect,
+        timeoutMs,
+        parallel: options.maxSources,
+        signal: options.signal,
+        onBadList: (h) =>
+          noteDrop(
+            `Peer ${h.id} sent a chunk list that does not match the file's chunk root; asking another.`,
+          ),
+      });
+      part.hashes = list.hashes;
+      holders = afterChunkList(holders, list.from, list.failed);
+      failedBefore = list.reasons;
       await part.saveState();
     }
     if (part.resumedChunks > 0) {
@@ -167,11 +197,14 @@ export async function downloadFile(
         connect,
         timeoutMs,
         verifyEach: holders.length > 1 || options.onPartial !== undefined,
+        maxSources: options.maxSources,
+        failedBefore,
         stallMs: options.stallMs,
         scheduler: options.scheduler,
         signal: options.signal,
         onChunk: progress,
-        onDrop: (h, reason) => note(`Dropped peer ${h.id}: ${reason}`),
+        onDrop: (h, reason) => noteDrop(`Dropped peer ${h.id}: ${reason}`),
+        onStall: (n) => note(`No chunk from ${plural(n, "holder")} for a while; trying others.`),
       });
       for (let i = 0; i < part.count; i++) {
         const h = fetched.sentBy(i);
@@ -194,7 +227,7 @@ export async function downloadFile(
         if (h && !blamed.has(h)) blamed.set(h, i);
       }
       for (const [h, i] of blamed) {
-        note(
+        noteDrop(
           `Dropped peer ${h.id}: sent chunk ${i} with a wrong SHA-256; dropped for this download`,
         );
       }
@@ -228,60 +261,4 @@ export async function downloadFile(
     }
     throw new SwapmeetError(`Download of ${name} failed: ${(err as Error).message}${keep}`);
   }
-}
-
-function pickHolders(file: SearchResult, options: DownloadOptions): Holder[] {
-  const holders = options.peerId === undefined
-    ? file.peers
-    : file.peers.filter((p) => p.id === options.peerId);
-  if (holders.length === 0) {
-    throw new SwapmeetError(
-      options.peerId === undefined
-        ? `Nobody holds ${file.name} any more`
-        : `Peer ${options.peerId} does not hold ${file.name}`,
-    );
-  }
-  // Complete holders first, then those still downloading; fastest first within each.
-  const rtt = (h: Holder) => (h.partial ? 1e9 : 0) + (h.rttMs ?? 1e8);
-  return [...holders].sort((a, b) => rtt(a) - rtt(b)).slice(0, options.maxSources ?? 8);
-}
-
-/**
- * Asks holders in turn for the chunk list and keeps the first that matches
- * the chunk root; a holder whose list does not is named as the culprit.
- */
-async function fetchChunkList(
-  file: SearchResult,
-  holders: Holder[],
-  connect: HolderConnector,
-  note: (line: string) => void,
-): Promise<string[]> {
-  const failures: string[] = [];
-  const expected = {
-    size: file.size,
-    chunkSize: chunkSizeFor(file.size),
-    chunkRoot: file.chunkRoot!,
-  };
-  const cancel = new AbortController().signal;
-  for (const h of holders) {
-    const who = `peer ${h.id} (${h.host}:${h.port})`;
-    try {
-      const conn = await connect(h, cancel);
-      try {
-        await conn.send({ type: "CHUNKS", sha256: file.sha256 });
-        const list = await conn.expect(["CHUNK_LIST"]);
-        await conn.send({ type: "BYE" }).catch(() => {});
-        if (list.sha256 === file.sha256 && chunkListMatches(list, expected)) return list.hashes;
-      } finally {
-        conn.close();
-      }
-      failures.push(`${who}: its chunk list does not match the file's chunk root`);
-      note(
-        `Peer ${h.id} sent a chunk list that does not match the file's chunk root; asking another.`,
-      );
-    } catch (err) {
-      failures.push(`${who}: ${(err as Error).message}`);
-    }
-  }
-  throw new SwapmeetError(`no holder gave a valid chunk list: ${failures.join("; ")}`);
 }

@@ -39,7 +39,7 @@ export interface IndexClientOptions {
   name?: string;
   /** Host other peers should dial, when not the address the server sees. */
   advertise?: string;
-  /** With `advertise` on an open network: the file server's keys, to prove it answers there. */
+  /** Open networks: the file server's keys, to prove it answers (at `advertise`, or where seen). */
   hostKeys?: HostKeys;
   /** Time allowed for connecting and for each reply (default 10 s). */
   timeoutMs?: number;
@@ -132,7 +132,7 @@ export class IndexClient {
         binding = { cert: identity.der, serverFingerprint: channel.serverFingerprint };
       }
       const { name, advertise: host, hostKeys } = options;
-      const hostKey = host && !secret ? hostKeys?.issue() : undefined;
+      const hostKey = options.port && !secret ? hostKeys?.issue() : undefined;
       const hello = { port: options.port ?? 0, name: name || undefined, host: host || undefined };
       const hi = await sayHello(conn, { ...hello, hostKey }, { secret, timeoutMs, binding })
         .finally(() => hostKey && hostKeys?.withdraw(hostKey));

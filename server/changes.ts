@@ -18,7 +18,10 @@ export interface SharedRecord extends FileRecord {
 }
 
 /** A peer as the network keeps it. */
-export type PeerInfo = Pick<PeerEntry, "id" | "host" | "port" | "name" | "address" | "cert">;
+export type PeerInfo = Pick<
+  PeerEntry,
+  "id" | "host" | "port" | "name" | "address" | "cert" | "unproven"
+>;
 
 /** One change to the network's index. */
 export type Change =
@@ -51,10 +54,16 @@ export function sharedRecord(r: FileRecord, sharedAt: number): SharedRecord {
 
 /** A peer's info as JSON. */
 export function infoJson(p: PeerInfo): string {
-  const { id, host, port, name, address, cert } = p;
-  return JSON.stringify(
-    cert ? { id, host, port, name, address, cert } : { id, host, port, name, address },
-  );
+  const { id, host, port, name, address, cert, unproven } = p;
+  return JSON.stringify({
+    id,
+    host,
+    port,
+    name,
+    address,
+    ...(cert ? { cert } : {}),
+    ...(unproven ? { unproven } : {}),
+  });
 }
 
 /** Parses one change; SwapmeetError when it is not one. */
@@ -108,7 +117,7 @@ function checkInfo(p: Record<string, unknown> | null): PeerInfo {
   if (
     typeof p !== "object" || p === null || !str(p.host) || !uint(p.port) ||
     (p.port as number) > 65535 || !str(p.name) || !str(p.address) ||
-    (p.cert !== undefined && !str(p.cert))
+    (p.cert !== undefined && !str(p.cert)) || (p.unproven !== undefined && p.unproven !== true)
   ) {
     throw new SwapmeetError(`Bad peer info ${JSON.stringify(p).slice(0, 80)}`);
   }
@@ -120,6 +129,7 @@ function checkInfo(p: Record<string, unknown> | null): PeerInfo {
     address: p.address as string,
   };
   if (p.cert !== undefined) info.cert = p.cert as string;
+  if (p.unproven === true) info.unproven = true;
   return info;
 }
 

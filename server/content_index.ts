@@ -1,9 +1,12 @@
 /**
  * File ids by content hash, grouped by variant (size and chunk root) and,
- * within a variant, by peer. A result gathers one holder per peer from the
- * peers in the order they took up the variant, so however many copies one
- * peer registers, and however many variants a hash has, building a result
- * touches only what it shows. A hash held by one file costs one map entry.
+ * within a variant, by peer: first the peers whose file server proved it
+ * answers (session.ts), then apart those that did not. A result gathers one
+ * holder per peer from the peers in the order they took up the variant, the
+ * proven ones first, so however many copies one peer registers, however many
+ * unproven peers claim a variant, and however many variants a hash has,
+ * building a result touches only what it shows. A hash held by one file
+ * costs one map entry.
  * A pure data structure; no I/O.
  * @module
  */
@@ -22,8 +25,23 @@ export interface Added {
 export interface Variant {
   /** A number no other variant has while this one exists (numbers are reused). */
   readonly id: number;
-  /** Peer → its file ids of this variant; peers in the order they first registered it. */
+  /**
+   * Peer → its file ids of this variant, for peers whose file server proved
+   * it answers; peers in the order they first registered it.
+   */
   readonly holders: Map<number, Ids>;
+  /** The same for the other peers (none: undefined). */
+  unproven?: Map<number, Ids>;
+}
+
+/** Peers holding a variant. */
+export function holderCount(v: Variant): number {
+  return v.holders.size + (v.unproven?.size ?? 0);
+}
+
+/** The map of `v` that has `peer`, if either has. */
+function mapOf(v: Variant, peer: number): Map<number, Ids> | undefined {
+  return v.holders.has(peer) ? v.holders : v.unproven?.has(peer) ? v.unproven : undefined;
 }
 
 /** The files of one content hash, when there are several. */
@@ -45,12 +63,21 @@ export class ContentIndex {
   #nextId = 0;
   readonly #record: (id: number) => Placed;
   readonly #peerOf: (id: number) => number;
+  readonly #unproven: (peer: number) => boolean;
   readonly #added: Added = {};
 
-  /** `record` and `peerOf` describe the files already added. */
-  constructor(record: (id: number) => Placed, peerOf: (id: number) => number) {
+  /**
+   * `record` and `peerOf` describe the files already added; `unproven` tells
+   * the peers whose file server did not prove it answers (fixed per peer).
+   */
+  constructor(
+    record: (id: number) => Placed,
+    peerOf: (id: number) => number,
+    unproven: (peer: number) => boolean = () => false,
+  ) {
     this.#record = record;
     this.#peerOf = peerOf;
+    this.#unproven = unproven;
   }
 
   /** Files with this content hash. */
@@ -98,15 +125,17 @@ export class ContentIndex {
     }
     const key = keyOf(r);
     const variant = v.variants.get(key);
-    if (!variant?.holders.has(peer)) return;
-    removeId(variant.holders, peer, id);
+    const map = variant && mapOf(variant, peer);
+    if (!variant || !map) return;
+    removeId(map, peer, id);
     v.count--;
-    if (!variant.holders.has(peer)) {
+    if (!map.has(peer)) {
       const held = v.perPeer.get(peer)! - 1;
       if (held === 0) v.perPeer.delete(peer);
       else v.perPeer.set(peer, held);
+      if (map.size === 0 && map === variant.unproven) variant.unproven = undefined;
     }
-    if (variant.holders.size === 0) {
+    if (holderCount(variant) === 0) {
       v.variants.delete(key);
       this.#freeIds.push(variant.id);
     }
@@ -114,7 +143,7 @@ export class ContentIndex {
       // Back to one file: one map entry again.
       const [last] = v.variants.values();
       this.#freeIds.push(last.id);
-      const [ids] = last.holders.values();
+      const [ids] = (last.holders.size > 0 ? last.holders : last.unproven!).values();
       this.#bySha.set(r.sha256, firstId(ids)!);
     }
   }
@@ -129,7 +158,15 @@ export class ContentIndex {
   variants(sha256: string): Variant[] {
     const v = this.#bySha.get(sha256);
     if (v === undefined) return [];
-    if (typeof v === "number") return [{ id: -1, holders: new Map([[this.#peerOf(v), v]]) }];
+    if (typeof v === "number") {
+      const peer = this.#peerOf(v);
+      const one = new Map([[peer, v]]);
+      return [
+        this.#unproven(peer)
+          ? { id: -1, holders: new Map(), unproven: one }
+          : { id: -1, holders: one },
+      ];
+    }
     return [...v.variants.values()];
   }
 
@@ -140,10 +177,12 @@ export class ContentIndex {
       variant = { id: this.#freeIds.pop() ?? this.#nextId++, holders: new Map() };
       content.variants.set(key, variant);
     }
-    if (!variant.holders.has(peer)) {
+    let map = mapOf(variant, peer);
+    if (!map) {
       content.perPeer.set(peer, (content.perPeer.get(peer) ?? 0) + 1);
+      map = this.#unproven(peer) ? (variant.unproven ??= new Map()) : variant.holders;
     }
-    addId(variant.holders, peer, id);
+    addId(map, peer, id);
     content.count++;
     return variant;
   }
@@ -163,7 +202,8 @@ export class ContentIndex {
     if (typeof v === "number") {
       return this.#peerOf(v) === peer && keyOf(this.#record(v)) === keyOf(r);
     }
-    return v.variants.get(keyOf(r))?.holders.has(peer) ?? false;
+    const variant = v.variants.get(keyOf(r));
+    return variant !== undefined && mapOf(variant, peer) !== undefined;
   }
 }
 

@@ -29,11 +29,20 @@ export class FileRecords {
   /** 1 while a removed file id is still in postings. */
   #dead = new Uint8Array(1024);
   readonly #free: number[] = [];
-  readonly #content = new ContentIndex((id) => this.#records[id]!, (id) => this.#peerOf[id]);
+  readonly #content: ContentIndex;
   readonly #byName: IdMap<number> = new ShardedMap();
   #count = 0;
 
-  constructor(vocabulary: Partial<VocabularyLimits> = {}) {
+  /** `unproven` tells the peers whose file server did not prove it answers (content_index.ts). */
+  constructor(
+    vocabulary: Partial<VocabularyLimits> = {},
+    unproven: (peer: number) => boolean = () => false,
+  ) {
+    this.#content = new ContentIndex(
+      (id) => this.#records[id]!,
+      (id) => this.#peerOf[id],
+      unproven,
+    );
     const words = this.vocabulary = new Vocabulary(vocabulary);
     this.tokens = new TokenIndex((charge, chars) => words.released(charge, chars));
   }

@@ -23,7 +23,7 @@ import { Pacer, TimeSlice } from "./time_slice.ts";
 /** A peer to add: `address` is `host` unless given; `id` when the network gave one. */
 export type NewPeer =
   & Pick<PeerEntry, "host" | "port">
-  & Partial<Pick<PeerEntry, "id" | "name" | "address" | "cert">>;
+  & Partial<Pick<PeerEntry, "id" | "name" | "address" | "cert" | "unproven">>;
 
 /** Peers, files and the token index behind SEARCH, LOCATE and LIST. */
 export class IndexStore {
@@ -58,7 +58,7 @@ export class IndexStore {
     vocabulary: Partial<VocabularyLimits> = {},
   ) {
     this.#now = now;
-    this.#files = new FileRecords(vocabulary);
+    this.#files = new FileRecords(vocabulary, (id) => this.#peers.get(id)?.unproven === true);
     this.#planner = new SearchPlanner(this.#files.tokens, hotTerms);
   }
 
@@ -121,6 +121,7 @@ export class IndexStore {
       files: new Map(),
     };
     if (info.cert) peer.cert = info.cert;
+    if (info.unproven) peer.unproven = true;
     this.#peers.set(id, peer);
     if (peer.port > 0) this.#sharingPeers++;
     return peer;

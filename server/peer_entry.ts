@@ -19,4 +19,10 @@ export interface PeerEntry {
   rttMs?: number;
   /** Private networks: the peer's TLS certificate (DER, base64), given to downloaders. */
   cert?: string;
+  /**
+   * True when the peer shares files but its file server did not prove, when
+   * it joined, that it answers at the address given out: its holder entries
+   * are listed after those of peers whose file server did.
+   */
+  unproven?: true;
 }

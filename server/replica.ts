@@ -210,12 +210,14 @@ export class Replica {
 export function infoOf(p: PeerEntry): PeerInfo {
   const info: PeerInfo = { id: p.id, host: p.host, port: p.port, name: p.name, address: p.address };
   if (p.cert) info.cert = p.cert;
+  if (p.unproven) info.unproven = true;
   return info;
 }
 
 function sameInfo(a: PeerEntry, b: PeerInfo): boolean {
   return a.host === b.host && a.port === b.port && a.name === b.name &&
-    a.address === b.address && (a.cert ?? "") === (b.cert ?? "");
+    a.address === b.address && (a.cert ?? "") === (b.cert ?? "") &&
+    (a.unproven === true) === (b.unproven === true);
 }
 
 function sameRecord(a: FileRecord, b: FileRecord): boolean {

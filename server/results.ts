@@ -8,7 +8,7 @@
  * @module
  */
 import type { FileRecord, Holder, SearchResult } from "../shared/protocol.ts";
-import type { Variant } from "./content_index.ts";
+import { holderCount, type Variant } from "./content_index.ts";
 import { firstId } from "./id_map.ts";
 import type { WorkBudget } from "./work_budget.ts";
 
@@ -16,9 +16,11 @@ import type { WorkBudget } from "./work_budget.ts";
 export const MAX_OTHER_NAMES = 8;
 
 /**
- * Holders listed on a result, at most: the one whose record matched and the
- * peers that have held the variant longest (downloaders use a few; a list of
- * every holder of a popular file would not fit a frame).
+ * Holders listed on a result, at most: the one whose record matched, the
+ * peers whose file server proved it answers that have held the variant
+ * longest, then (while there is room) the others, longest first (downloaders
+ * try them in turn; a list of every holder of a popular file would not fit a
+ * frame).
  */
 export const MAX_HOLDERS = 100;
 
@@ -40,7 +42,7 @@ export interface FileTable {
 
 /** A holder entry: the peer, with the name and time it gave file `r`. */
 export function holderOf(
-  peer: { id: number; host: string; port: number; rttMs?: number; cert?: string },
+  peer: { id: number; host: string; port: number; rttMs?: number; cert?: string; unproven?: true },
   r: FileRecord,
   sharedAtMs: number,
 ): Holder {
@@ -53,6 +55,7 @@ export function holderOf(
   };
   if (peer.rttMs !== undefined) holder.rttMs = peer.rttMs;
   if (r.partial === true) holder.partial = true;
+  if (peer.unproven) holder.unproven = true;
   if (peer.cert) holder.cert = peer.cert;
   return holder;
 }
@@ -87,7 +90,7 @@ export function contentResults(
   budget: WorkBudget,
 ): SearchResult[] {
   // A stable sort: variants with as many holders keep their order of registration.
-  const ranked = table.variants(sha256).sort((a, b) => b.holders.size - a.holders.size);
+  const ranked = table.variants(sha256).sort((a, b) => holderCount(b) - holderCount(a));
   const results: SearchResult[] = [];
   for (const variant of ranked.slice(0, max)) {
     const found = gather(variant);
@@ -108,23 +111,26 @@ interface Gathered {
 
 /**
  * The holders of a variant to list: file `shown` of `shownPeer` first, then
- * one file of each peer in the order they took the variant up, MAX_HOLDERS in
- * all; names are counted over those files and, up to NAME_RECORDS, the
- * listed peers' other copies.
+ * one file of each peer in the order they took the variant up, peers whose
+ * file server proved it answers before the others, MAX_HOLDERS in all; names
+ * are counted over those files and, up to NAME_RECORDS, the listed peers'
+ * other copies.
  */
 function gather(variant: Variant, shownPeer = -1, shown = -1): Gathered {
   const holders: number[] = shown >= 0 ? [shown] : [];
   const peers: number[] = shown >= 0 ? [shownPeer] : [];
-  for (const [peer, ids] of variant.holders) {
-    if (holders.length >= MAX_HOLDERS) break;
-    if (peer === shownPeer) continue;
-    holders.push(firstId(ids)!);
-    peers.push(peer);
+  for (const map of [variant.holders, variant.unproven]) {
+    for (const [peer, ids] of map ?? []) {
+      if (holders.length >= MAX_HOLDERS) break;
+      if (peer === shownPeer) continue;
+      holders.push(firstId(ids)!);
+      peers.push(peer);
+    }
   }
   const named = holders.slice(0, NAME_RECORDS);
   const listed = new Set(holders);
   for (const peer of peers) {
-    const ids = variant.holders.get(peer);
+    const ids = variant.holders.get(peer) ?? variant.unproven?.get(peer);
     if (named.length >= NAME_RECORDS || typeof ids === "number" || ids === undefined) continue;
     for (const id of ids) {
       if (named.length >= NAME_RECORDS) break;

@@ -90,7 +90,12 @@ export class Session {
       const address = this.#remoteHost;
       // On a private network the certificate was bound by the proofs: downloaders pin it.
       const cert = ctx.secret && hello.port > 0 ? hello.cert : undefined;
-      const host = await this.#hostToGiveOut(hello.host, hello.port, cert, hello.hostKey);
+      const { host, proven } = await this.#hostToGiveOut(
+        hello.host,
+        hello.port,
+        cert,
+        hello.hostKey,
+      );
       const id = await ctx.network?.newPeerId();
       const peer = this.#peer = ctx.store.addPeer({
         id,
@@ -99,9 +104,13 @@ export class Session {
         name,
         address,
         cert,
+        unproven: hello.port > 0 && !proven ? true : undefined,
       });
       ctx.network?.joined(peer);
-      if (peer.port > 0) ctx.log(`+ ${describe(peer)} joined; ${this.#census()}`);
+      if (peer.port > 0) {
+        const unproven = peer.unproven ? " (its file server did not answer: listed last)" : "";
+        ctx.log(`+ ${describe(peer)} joined${unproven}; ${this.#census()}`);
+      }
       await conn.send({
         type: "HI",
         status: "ok",
@@ -210,38 +219,54 @@ export class Session {
    * unless HELLO names another that they could use and where the peer's own
    * file server answers (ctx.checkHost: with its certificate on a private
    * network, with a proof of its hostKey on an open one). Every refusal is
-   * logged.
+   * logged. `proven`: the peer's own file server answered at the address
+   * given out (checked there when no other host was proven); a peer whose
+   * did not is listed after those whose did (content_index.ts).
    */
   async #hostToGiveOut(
     claimed: string | undefined,
     port: number,
     cert: string | undefined,
     key: string | undefined,
-  ): Promise<string> {
+  ): Promise<{ host: string; proven: boolean }> {
     const seen = this.#remoteHost;
-    if (!claimed || claimed === seen || port === 0) return seen;
-    const refuse = (why: string) => {
+    if (port === 0) return { host: seen, proven: false };
+    const certDer = cert === undefined ? undefined : Uint8Array.fromBase64(cert);
+    const refuse = async (why: string) => {
       this.#ctx.log(
-        `! a peer at ${seen} named host ${shown(claimed)} in HELLO, but ${why}; ${seen} is used`,
+        `! a peer at ${seen} named host ${shown(claimed!)} in HELLO, but ${why}; ${seen} is used`,
       );
-      return seen;
+      return await this.#answersAt(seen, port, certDer, key);
     };
+    if (!claimed || claimed === seen) return await this.#answersAt(seen, port, certDer, key);
     if (!/^[\w.:-]{1,255}$/.test(claimed)) return refuse("that is not a host name or address");
     const unusable = unusableHost(claimed, seen);
     if (unusable) return refuse(unusable);
     let reached: string;
     try {
-      reached = await this.#ctx.checkHost(
-        claimed,
-        port,
-        cert === undefined ? undefined : Uint8Array.fromBase64(cert),
-        key,
-      );
+      reached = await this.#ctx.checkHost(claimed, port, certDer, key);
     } catch (err) {
       return refuse(`its own file server was not found there (${(err as Error).message})`);
     }
     const unusableReached = unusableHost(reached, seen);
-    return unusableReached ? refuse(`it leads to ${reached}: ${unusableReached}`) : claimed;
+    return unusableReached
+      ? refuse(`it leads to ${reached}: ${unusableReached}`)
+      : { host: claimed, proven: true };
+  }
+
+  /** `seen`, and whether the peer's own file server answers there (ctx.checkHost). */
+  async #answersAt(
+    seen: string,
+    port: number,
+    cert: Uint8Array | undefined,
+    key: string | undefined,
+  ): Promise<{ host: string; proven: boolean }> {
+    try {
+      await this.#ctx.checkHost(seen, port, cert, key);
+      return { host: seen, proven: true };
+    } catch {
+      return { host: seen, proven: false };
+    }
   }
 
   #census(): string {

@@ -41,6 +41,7 @@ const HOLDER: Spec = {
   name: "string",
   rttMs: "uint?",
   partial: "boolean?",
+  unproven: "boolean?",
   cert: "cert?",
 };
 

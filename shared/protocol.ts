@@ -72,10 +72,9 @@ export interface Holder {
   rttMs?: number;
   /** True when this holder has only some chunks yet (see FileRecord.partial). */
   partial?: boolean;
-  /**
-   * Private networks: the holder's TLS certificate (DER, base64), as it sent
-   * it in HELLO. Downloaders accept no other certificate from this holder.
-   */
+  /** True when the index could not reach this holder's file server when it joined. */
+  unproven?: boolean;
+  /** Private networks: its TLS certificate (DER, base64) from HELLO; downloaders pin it. */
   cert?: string;
 }
 
@@ -99,7 +98,7 @@ export interface HelloMessage {
   name?: string;
   /** Host other peers should dial instead of the address the server sees. */
   host?: string;
-  /** With `host` on an open network: a fresh key (64 hex) its file server proves (HI.proof). */
+  /** Open networks, a peer sharing files: a fresh key (64 hex) its file server proves (HI.proof). */
   hostKey?: string;
   /** Fresh random nonce (64 hex digits): the secret handshake, and the index's host check. */
   nonce?: string;

@@ -173,13 +173,13 @@ Deno.test("IndexClient over pipes: a server that stops answering times out; a fa
   );
 });
 
-Deno.test("with advertise, HELLO carries a fresh host key, answered for by the peer's file server only until HI", async () => {
+Deno.test("a sharing peer's HELLO carries a fresh host key, with or without advertise, answered for by its file server only until HI", async () => {
   const index = pipeIndex();
   const keys = new HostKeys();
   const nonce = "2".repeat(64);
-  const checks: { key?: string; proof?: string }[] = [];
+  const checks: { host: string; key?: string; proof?: string }[] = [];
   index.ctx.checkHost = (host, _port, _cert, key) => {
-    checks.push({ key, proof: keys.proof(nonce) }); // what the file server answers meanwhile
+    checks.push({ host, key, proof: keys.proof(nonce) }); // what the file server answers meanwhile
     return Promise.resolve(host);
   };
   const options = { connect: index.connect, port: 4000, advertise: "10.0.0.5", hostKeys: keys };
@@ -187,12 +187,15 @@ Deno.test("with advertise, HELLO carries a fresh host key, answered for by the p
   assert.equal(keys.proof(nonce), undefined, "withdrawn once HI came");
   const b = await IndexClient.connect(SERVER, options);
   const noHost = await IndexClient.connect(SERVER, { ...options, advertise: undefined });
-  assert.equal(checks.length, 2, "only a HELLO naming a host is checked");
+  const searchOnly = await IndexClient.connect(SERVER, { ...options, port: 0 });
+  assert.equal(checks.length, 3, "every sharing peer is checked, a search-only client is not");
+  assert.deepEqual(checks.map((c) => c.host).slice(0, 2), ["10.0.0.5", "10.0.0.5"]);
+  assert.notEqual(checks[2].host, "10.0.0.5", "without advertise: where the index sees it");
   for (const { key, proof } of checks) {
     assert.match(key ?? "", /^[0-9a-f]{64}$/);
     assert.equal(proof, hostProof(key!, nonce));
   }
-  assert.notEqual(checks[0].key, checks[1].key, "a fresh key for every HELLO");
-  await Promise.all([a.bye(), b.bye(), noHost.bye()]);
+  assert.equal(new Set(checks.map((c) => c.key)).size, 3, "a fresh key for every HELLO");
+  await Promise.all([a.bye(), b.bye(), noHost.bye(), searchOnly.bye()]);
   await Promise.all(index.ended);
 });

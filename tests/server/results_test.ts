@@ -161,3 +161,33 @@ Deno.test("a result lists at most 100 holders, one per peer: a peer's many copie
   assert.equal(new Set(hit.peers.map((p) => p.id)).size, MAX_HOLDERS);
   assert.equal(hit.names?.length, MAX_OTHER_NAMES);
 });
+
+Deno.test("holders whose file server did not answer are listed after those that did: 150 registered first keep none off the list", async () => {
+  const bytes = { content: "eclipsed" };
+  const store = new IndexStore();
+  for (let p = 0; p < 150; p++) {
+    const fake = store.addPeer({ host: "10.0.9.9", port: 9 + p, unproven: true });
+    await store.register(fake.id, [record("big.bin", bytes)]);
+  }
+  const honest = store.addPeer({ host: "10.0.0.2", port: 4000 });
+  await store.register(honest.id, [record("big.bin", bytes)]);
+  const other = store.addPeer({ host: "10.0.0.3", port: 4000 });
+  await store.register(other.id, [record("big_copy.bin", bytes)]);
+  for (
+    const hit of [store.locate(record("x", bytes).sha256)[0], store.search("big", 10).results[0]]
+  ) {
+    assert.equal(hit.peers.length, MAX_HOLDERS);
+    const proven = hit.peers.filter((p) => !p.unproven).map((p) => p.id);
+    assert.deepEqual(proven.sort((a, b) => a - b), [honest.id, other.id], "both listed");
+    assert.equal(hit.peers.filter((p) => p.unproven).length, MAX_HOLDERS - 2);
+  }
+  // Leaving and coming back keeps the order right; the last proven one leaving leaves the rest.
+  await store.removePeer(honest.id);
+  await store.removePeer(other.id);
+  const [left] = store.locate(record("x", bytes).sha256);
+  assert.equal(left.peers.length, MAX_HOLDERS);
+  assert.ok(left.peers.every((p) => p.unproven));
+  for (let id = 1; id <= 149; id++) await store.removePeer(id);
+  const [last] = store.locate(record("x", bytes).sha256);
+  assert.deepEqual(last.peers.map((p) => [p.id, p.unproven]), [[150, true]]);
+});

@@ -25,18 +25,44 @@ Deno.test("without a host in HELLO, or for a search-only client, the seen addres
   const checkHost = (host: string) => (checked.push(host), Promise.resolve(host));
   {
     await using s = pipeSession({ checkHost });
-    assert.equal((await join(s, { port: 4000 })).host, "10.0.0.9");
+    const peer = await join(s, { port: 4000 });
+    assert.equal(peer.host, "10.0.0.9");
+    assert.equal(peer.unproven, undefined, "its file server answered there");
   }
+  assert.deepEqual(checked, ["10.0.0.9"], "a sharing peer's file server is checked where seen");
   {
     await using s = pipeSession({ checkHost });
     const peer = await join(s, { port: 0, host: "192.168.1.50" });
     assert.equal(peer.host, "10.0.0.9", "nobody dials a client that serves nothing");
     assert.equal(peer.address, "10.0.0.9");
+    assert.equal(peer.unproven, undefined);
   }
-  assert.deepEqual(checked, []);
+  assert.deepEqual(checked, ["10.0.0.9"], "a search-only client is not checked");
 });
 
-Deno.test("a host in HELLO that downloaders could not use is never checked; the seen address is used and logged", async () => {
+Deno.test("a sharing peer whose file server does not answer the check is unproven, said on the console, and listed last", async () => {
+  const store = new IndexStore();
+  const honest = store.addPeer({ host: "10.0.0.1", port: 4000 });
+  await store.register(honest.id, [record("film.mkv", { content: "film" })]);
+  {
+    // The default check in these tests fails: nothing answers for this peer.
+    await using s = pipeSession({ store });
+    const fake = await join(s, { port: 9, name: "fake" });
+    assert.equal(fake.unproven, true);
+    assert.match(
+      s.log.join("\n"),
+      /\+ peer 2 \(fake\) at 10\.0\.0\.9:9 joined \(its file server did not answer: listed last\)/,
+    );
+    await s.client.send({ type: "REGISTER", files: [record("film.mkv", { content: "film" })] });
+    await s.client.expect(["REGISTERED"], 5_000);
+    await s.client.send({ type: "LOCATE", sha256: record("film.mkv", { content: "film" }).sha256 });
+    const found = await s.client.expect(["FOUND"], 5_000);
+    const peers = found.results[0].peers;
+    assert.deepEqual(peers.map((p) => [p.id, p.unproven]), [[1, undefined], [2, true]]);
+  }
+});
+
+Deno.test("a host in HELLO that downloaders could not use is never checked; the seen address is used, checked and logged", async () => {
   const cases: [string, string, RegExp][] = [
     ["0.0.0.0", "10.0.0.9", /unspecified/],
     ["::", "10.0.0.9", /unspecified/],
@@ -49,11 +75,11 @@ Deno.test("a host in HELLO that downloaders could not use is never checked; the 
     ["x".repeat(256), "10.0.0.9", /not a host name/],
   ];
   for (const [host, from, why] of cases) {
-    let checks = 0;
-    await using s = pipeSession({ from, checkHost: () => (checks++, Promise.resolve(host)) });
+    const checked: string[] = [];
+    await using s = pipeSession({ from, checkHost: (h) => (checked.push(h), Promise.resolve(h)) });
     const peer = await join(s, { port: 4000, host });
     assert.equal(peer.host, from, host);
-    assert.equal(checks, 0, `${host} is not checked`);
+    assert.deepEqual(checked, [from], `${host} is not checked; the seen address is`);
     assert.match(s.log.join("\n"), why, host);
     // deno-lint-ignore no-control-regex
     assert.ok(s.log.every((l) => !/[\u0000-\u001f]/.test(l)), "log lines stay printable");

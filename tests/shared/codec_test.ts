@@ -87,6 +87,13 @@ const SAMPLES: Message[] = [
         sharedAt: "2026-01-01T00:00:01.000Z",
         name: "downloads/b.txt",
         partial: true,
+      }, {
+        id: 3,
+        host: "10.0.0.4",
+        port: 9,
+        sharedAt: "2026-01-01T00:00:02.000Z",
+        name: "b.txt",
+        unproven: true,
       }],
     }],
   },
