@@ -6,7 +6,8 @@ import { scanShare } from "../../peer/share_folder.ts";
 import { MessageConnection } from "../../shared/connection.ts";
 import { acceptHello, sayHello } from "../../shared/handshake.ts";
 import type { Holder, SearchResult } from "../../shared/protocol.ts";
-import { pipeConnector, pipePair, randomBytes, tempDir, waitFor } from "../_helpers.ts";
+import { randomBytes, tempDir, waitFor } from "../_helpers.ts";
+import { pipeConnector, pipePair } from "../_pipes.ts";
 
 const MiB = 1024 * 1024;
 

@@ -3,7 +3,8 @@ import { downloadFile } from "../../peer/downloader.ts";
 import { createFileService, type FileService } from "../../peer/file_server.ts";
 import { scanShare } from "../../peer/share_folder.ts";
 import type { Holder, SearchResult } from "../../shared/protocol.ts";
-import { corruptEveryPiece, pipeConnector, randomBytes, tempDir } from "../_helpers.ts";
+import { corruptEveryPiece, randomBytes, tempDir } from "../_helpers.ts";
+import { pipeConnector } from "../_pipes.ts";
 
 const MiB = 1024 * 1024;
 

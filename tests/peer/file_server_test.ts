@@ -6,7 +6,8 @@ import { MessageConnection } from "../../shared/connection.ts";
 import { hostProof, sayHello } from "../../shared/handshake.ts";
 import { delay, withDeadline } from "../../shared/deadline.ts";
 import { PROTOCOL_VERSION } from "../../shared/protocol.ts";
-import { pipePair, randomBytes, tempDir } from "../_helpers.ts";
+import { randomBytes, tempDir } from "../_helpers.ts";
+import { pipePair } from "../_pipes.ts";
 
 Deno.test("one address holds at most half the upload slots; another address is still served", async () => {
   await using share = await tempDir({ "a.bin": randomBytes(100_000, 131) });

@@ -14,7 +14,8 @@ import { MessageConnection } from "../../shared/connection.ts";
 import { AuthError, ConnectionClosedError, TimeoutError } from "../../shared/errors.ts";
 import { certFingerprint, hostProof } from "../../shared/handshake.ts";
 import type { FileRecord } from "../../shared/protocol.ts";
-import { pipePair, waitFor } from "../_helpers.ts";
+import { waitFor } from "../_helpers.ts";
+import { pipePair } from "../_pipes.ts";
 
 const SECRET = "pipes-are-private";
 /** Stand-ins for certificates: over pipes only their fingerprints matter. */

@@ -8,7 +8,7 @@ import type { FileRecord } from "../../shared/protocol.ts";
 import { IndexStore } from "../../server/index_store.ts";
 import { DEFAULT_LIMITS, type SessionLimits } from "../../server/requests.ts";
 import { type LeaveReason, Session, type SessionContext } from "../../server/session.ts";
-import { pipePair } from "../_helpers.ts";
+import { pipePair } from "../_pipes.ts";
 
 /** A 64-hex value from a seed. */
 export function hex(seed: string): string {

@@ -1,7 +1,7 @@
 import { deepEqual, equal, rejects } from "node:assert/strict";
 import { type ByteStream, MessageConnection } from "../../shared/connection.ts";
 import type { Message } from "../../shared/protocol.ts";
-import { pipePair } from "../_helpers.ts";
+import { pipePair } from "../_pipes.ts";
 
 /** Wraps a stream so every write takes at most `most` bytes and completes a turn later. */
 function shortWrites(inner: ByteStream, most: number): ByteStream & { writes: number } {

@@ -6,7 +6,7 @@ import { AuthError, ProtocolError } from "../../shared/errors.ts";
 import { FrameDecoder, isTlsRecordHeader } from "../../shared/framing.ts";
 import { acceptHello, certFingerprint, sayHello } from "../../shared/handshake.ts";
 import { PROTOCOL_VERSION } from "../../shared/protocol.ts";
-import { pipePair } from "../_helpers.ts";
+import { pipePair } from "../_pipes.ts";
 
 const SECRET = "pipe-secret";
 const SERVER_CERT = new TextEncoder().encode("server certificate bytes");
