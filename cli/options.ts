@@ -80,7 +80,10 @@ export const FLAGS = {
     arg: "SECONDS",
     help: "seconds between heartbeats; a peer silent for 3 is dropped (default 10)",
   },
-  "max-connections": { arg: "N", help: "open connections accepted in all (default 20000)" },
+  "max-connections": {
+    arg: "N",
+    help: "open connections accepted in all (default 20000, or fewer under a low open-file limit)",
+  },
   "max-per-address": { arg: "N", help: "open connections accepted from one address (default 256)" },
 } as const;
 

@@ -9,7 +9,8 @@ import {
 } from "../server/index_server.ts";
 import type { IndexNetwork } from "../server/index_network.ts";
 import { IndexStore } from "../server/index_store.ts";
-import type { SessionLimits } from "../server/requests.ts";
+import { DEFAULT_LIMITS, type SessionLimits } from "../server/requests.ts";
+import { openFileLimit } from "../net/open_files.ts";
 import { describeRedis, parseRedisUrl, type RedisTarget } from "../net/redis_client.ts";
 import { plural } from "../shared/text.ts";
 import { DEFAULT_SERVER_PORT } from "../shared/protocol.ts";
@@ -217,6 +218,14 @@ export async function serveUntilStopped(
       identity ? `private network, TLS certificate SHA-256 ${identity.fingerprint}` : "open network"
     }). Type "quit" or press Ctrl-C to stop.`,
   );
+  const cap = server.limits.maxConnections;
+  if (settings.limits?.maxConnections === undefined && cap < DEFAULT_LIMITS.maxConnections) {
+    screen.say(
+      `At most ${cap.toLocaleString("en")} connections at once: this process may open ${
+        openFileLimit()?.toLocaleString("en")
+      } files ("ulimit -n"), and needs some for itself.`,
+    );
+  }
   announcer = startAnnouncer(settings, port, (line) => screen.say(line));
   // The console: "quit" stops the server; end of input leaves it running.
   for (;;) {

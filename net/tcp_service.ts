@@ -31,6 +31,13 @@ export interface TcpServiceOptions {
   maxFrameBytes?: number;
   /** Other settings of every accepted connection (e.g. a write timeout). */
   connection?: ConnectionOptions;
+  /**
+   * A connection whose waiting write makes no progress for this long is
+   * closed (its writes fail with TimeoutError). Checked every second, or every
+   * quarter of it when shorter, by one timer for all connections: no timer
+   * per write. Default: never.
+   */
+  writeStallMs?: number;
   /** Turn TCP keepalive on for accepted connections. */
   keepAlive?: boolean;
   /** The ERROR message when the service is full. */
@@ -81,6 +88,13 @@ export function serveTcp(
     makeRoom: options.makeRoom,
   });
   let closing = false;
+  const stallMs = options.writeStallMs;
+  const watchdog = stallMs && stallMs > 0
+    ? setInterval(() => {
+      const now = Date.now();
+      for (const mc of handlers.keys()) mc.closeIfWriteStalled(now, stallMs);
+    }, Math.max(25, Math.min(1000, stallMs / 4)))
+    : undefined;
 
   /** Sends ERROR LIMIT and closes (within the connection's write timeout). */
   const refuse = (mc: MessageConnection, why: string) => {
@@ -145,6 +159,7 @@ export function serveTcp(
     async stopAccepting() {
       if (!closing) {
         closing = true;
+        clearInterval(watchdog);
         listener.close();
       }
       await loop;

@@ -3,12 +3,15 @@
  * @module
  */
 import { encodeMessageFrame } from "../shared/codec.ts";
+import { connectionCap, openFileLimit } from "../net/open_files.ts";
 import { serveTcp } from "../net/tcp_service.ts";
+import { FRAME_HEADER_BYTES } from "../shared/framing.ts";
 import type { TlsIdentity } from "../net/tls_identity.ts";
 import { MAX_FRAME_BYTES } from "../shared/protocol.ts";
 import { helloCheck, type HostCheck } from "./host_check.ts";
 import type { IndexNetwork } from "./index_network.ts";
 import { IndexStore } from "./index_store.ts";
+import { ReplyBudget } from "./reply_budget.ts";
 import { DEFAULT_LIMITS, type SessionLimits } from "./requests.ts";
 import { Session, type SessionContext } from "./session.ts";
 
@@ -42,6 +45,10 @@ export interface IndexServer {
   readonly store: IndexStore;
   /** Open connections, handshake or not. */
   readonly connectionCount: number;
+  /** Bytes of replies over 16 KiB waiting for their readers (reply_budget.ts). */
+  readonly heldReplyBytes: number;
+  /** The limits in force (the options' over the defaults). */
+  readonly limits: Readonly<SessionLimits>;
   /** Sends SHUTDOWN to every peer, stops accepting, closes every session and waits for them. */
   close(message?: string): Promise<void>;
 }
@@ -51,6 +58,13 @@ const HEARTBEAT_SLOTS = 20;
 
 /** Default seconds between heartbeats. */
 export const DEFAULT_HEARTBEAT_SECONDS = 10;
+
+/**
+ * Bytes one connection may have waiting to be sent beyond a whole frame
+ * (PINGs, a closing ERROR); a session sends its next reply only once the last
+ * one is written, so only a broken session would pass it.
+ */
+const QUEUE_SLACK_BYTES = 64 * 1024;
 
 /**
  * Starts an index server. Throws when the address cannot be bound.
@@ -67,15 +81,26 @@ export function startIndexServer(options: IndexServerOptions = {}): IndexServer 
   if (secret && !options.identity) throw new Error("A private index server needs a TLS identity");
   const store = options.store ?? new IndexStore();
   const network = options.network;
+  // The default connection cap stays under the open-file limit (open_files.ts).
+  const limits = {
+    ...DEFAULT_LIMITS,
+    maxConnections: connectionCap(DEFAULT_LIMITS.maxConnections, openFileLimit()),
+    ...options.limits,
+  };
+  const maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
   const ctx: SessionContext = {
     network,
     store,
-    limits: { ...DEFAULT_LIMITS, ...options.limits },
+    limits,
     heartbeatSeconds: options.heartbeatSeconds ?? DEFAULT_HEARTBEAT_SECONDS,
     secret,
     fingerprint: secret ? options.identity?.fingerprint : undefined,
     log: options.log ?? ((line: string) => console.log(line)),
     checkHost: options.checkHost ?? helloCheck(),
+    replies: new ReplyBudget({
+      total: limits.maxHeldReplyBytes,
+      perAddress: limits.maxHeldReplyBytesPerAddress,
+    }),
   };
   const sessions = new Set<Session>();
   // Heartbeats are spread over the interval: session n is pinged in slot n mod
@@ -92,7 +117,9 @@ export function startIndexServer(options: IndexServerOptions = {}): IndexServer 
     port: options.port ?? 1234,
     maxConnections: ctx.limits.maxConnections,
     maxConnectionsPerAddress: ctx.limits.maxConnectionsPerAddress,
-    maxFrameBytes: options.maxFrameBytes ?? MAX_FRAME_BYTES,
+    maxFrameBytes,
+    connection: { maxQueuedBytes: maxFrameBytes + FRAME_HEADER_BYTES + QUEUE_SLACK_BYTES },
+    writeStallMs: ctx.limits.writeStallMs,
     keepAlive: true,
     fullMessage: `The server is full (${ctx.limits.maxConnections} connections)`,
     tls: secret ? options.identity : undefined,
@@ -125,6 +152,10 @@ export function startIndexServer(options: IndexServerOptions = {}): IndexServer 
     get connectionCount() {
       return service.connectionCount;
     },
+    get heldReplyBytes() {
+      return ctx.replies.held;
+    },
+    limits,
     async close(message = "The index server is shutting down") {
       if (closed) return;
       closed = true;

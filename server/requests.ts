@@ -54,6 +54,12 @@ export interface SessionLimits {
   maxConnections: number;
   /** Open connections the server accepts from one address. */
   maxConnectionsPerAddress: number;
+  /** A reply the client takes nothing of for this long closes its connection. */
+  writeStallMs: number;
+  /** Bytes of replies over 16 KiB waiting for their readers, in all (see reply_budget.ts). */
+  maxHeldReplyBytes: number;
+  /** The same, for the connections of one address together. */
+  maxHeldReplyBytesPerAddress: number;
 }
 
 /** Defaults for SessionLimits. */
@@ -70,6 +76,9 @@ export const DEFAULT_LIMITS: SessionLimits = {
   maxResults: 1_000,
   maxConnections: 20_000,
   maxConnectionsPerAddress: 256,
+  writeStallMs: 10_000,
+  maxHeldReplyBytes: 64 * 1024 * 1024,
+  maxHeldReplyBytesPerAddress: 8 * 1024 * 1024,
 };
 
 /** What the handlers need. */
@@ -83,7 +92,10 @@ export interface RequestContext {
 /**
  * Answers one request from a peer that has said HELLO: SEARCH, LOCATE and
  * LIST at once, REGISTER and UNREGISTER (which run in time slices) with a
- * promise. Throws (or rejects with) ProtocolError on a bad one.
+ * promise. Throws (or rejects with) ProtocolError on a bad one. `replyChars`
+ * caps the characters of a reply's results below the usual frame's worth:
+ * when the server can hold only a small reply for this peer now, it does not
+ * gather a big one to cut.
  *
  * @example
  * ```ts
@@ -94,6 +106,7 @@ export function onRequest(
   msg: Message,
   peer: PeerEntry,
   ctx: RequestContext,
+  replyChars = Infinity,
 ): Message | Promise<Message> {
   switch (msg.type) {
     case "REGISTER":
@@ -104,16 +117,16 @@ export function onRequest(
         return { type: "UNREGISTERED", status: "ok", ...done };
       });
     case "SEARCH":
-      return onSearch(msg, ctx);
+      return onSearch(msg, ctx, workBudget(replyChars));
     case "LOCATE": {
       const max = ctx.limits.maxResults;
-      const budget = new WorkBudget();
+      const budget = workBudget(replyChars);
       const results = ctx.store.locate(msg.sha256, max + 1, budget);
       const truncated = results.length > max || budget.out;
       return found({ results: results.slice(0, max), truncated }, msg.sha256);
     }
     case "LIST":
-      return found(ctx.store.list(clampLimit(msg.limit, ctx)), "");
+      return found(ctx.store.list(clampLimit(msg.limit, ctx), workBudget(replyChars)), "");
     default:
       throw new ProtocolError("BAD_STATE", `${msg.type} is not a request the index server answers`);
   }
@@ -195,11 +208,18 @@ function checkRecord(f: FileRecord, limits: SessionLimits): void {
   }
 }
 
-function onSearch(msg: MessageOf<"SEARCH">, ctx: RequestContext): Message {
+function onSearch(msg: MessageOf<"SEARCH">, ctx: RequestContext, budget: WorkBudget): Message {
   if (msg.query.length > ctx.limits.maxQueryChars) {
     throw new ProtocolError("LIMIT", `Query is longer than ${ctx.limits.maxQueryChars} characters`);
   }
-  return found(ctx.store.search(msg.query, clampLimit(msg.limit, ctx)), msg.query);
+  return found(ctx.store.search(msg.query, clampLimit(msg.limit, ctx), budget), msg.query);
+}
+
+/** One request's work budget, its reply characters capped at `replyChars`. */
+function workBudget(replyChars: number): WorkBudget {
+  const budget = new WorkBudget();
+  if (replyChars < budget.replyChars) budget.replyChars = replyChars;
+  return budget;
 }
 
 function clampLimit(limit: number | undefined, ctx: RequestContext): number {
@@ -214,19 +234,20 @@ function found(page: SearchPage | null, query: string): Message {
   return { type: "FOUND", status: "ok", results: page.results, truncated: page.truncated };
 }
 
-/** Encodes a reply as one frame, dropping search results from the end until it fits. */
+/**
+ * Encodes a reply as one frame of at most `maxFrameBytes` of payload, dropping
+ * search results from the end until it fits (at least half of them each time,
+ * more when the reply is further over); one result is left as it is.
+ */
 export function fitReply(reply: Message, maxFrameBytes: number): Uint8Array {
   let frame = encodeMessageFrame(reply);
-  while (
-    frame.length - FRAME_HEADER_BYTES > maxFrameBytes && reply.type === "FOUND" &&
-    reply.results.length > 1
-  ) {
-    reply = {
-      ...reply,
-      results: reply.results.slice(0, reply.results.length >> 1),
-      truncated: true,
-    };
+  let payload = frame.length - FRAME_HEADER_BYTES;
+  while (payload > maxFrameBytes && reply.type === "FOUND" && reply.results.length > 1) {
+    const n = reply.results.length;
+    const keep = Math.max(1, Math.min(n >> 1, Math.floor(n * maxFrameBytes / payload)));
+    reply = { ...reply, results: reply.results.slice(0, keep), truncated: true };
     frame = encodeMessageFrame(reply);
+    payload = frame.length - FRAME_HEADER_BYTES;
   }
   return frame;
 }

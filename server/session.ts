@@ -7,11 +7,14 @@
 import type { MessageConnection } from "../shared/connection.ts";
 import { errorMessage, ProtocolError, TimeoutError } from "../shared/errors.ts";
 import { withDeadline } from "../shared/deadline.ts";
+import { FRAME_HEADER_BYTES } from "../shared/framing.ts";
 import { acceptHello } from "../shared/handshake.ts";
+import type { Message } from "../shared/protocol.ts";
 import { plural } from "../shared/text.ts";
 import type { HostCheck } from "./host_check.ts";
 import { isLoopback, reachableFrom, unusableHost } from "./host_check.ts";
 import type { PeerEntry } from "./peer_entry.ts";
+import { type ReplyBudget, SMALL_REPLY_BYTES } from "./reply_budget.ts";
 import { fitReply, onRequest, type RequestContext } from "./requests.ts";
 
 /** What a session needs from its server. */
@@ -30,6 +33,8 @@ export interface SessionContext extends RequestContext {
   checkHost: HostCheck;
   /** Prints one line to the server's console. */
   log(line: string): void;
+  /** Bytes of large replies waiting for their readers, shared by every session. */
+  replies: ReplyBudget;
 }
 
 /** Why a session ended, as printed on the server's console. */
@@ -50,6 +55,8 @@ export class Session {
   #lastHeard = Date.now();
   #pingSeq = 0;
   #pingSentAt = 0;
+  /** Bytes of the reply being sent counted in ctx.replies (0: none, or a small one). */
+  #held = 0;
   /** Made once: a failed PING write closes the connection. */
   readonly #closeConn = () => this.#conn.close();
 
@@ -138,16 +145,21 @@ export class Session {
           await turn;
           started = performance.now();
         }
-        let reply = onRequest(msg, peer, ctx); // SEARCH, LOCATE and LIST: answered here
+        // SEARCH, LOCATE and LIST: answered here, no bigger than the reply budget can hold.
+        let reply = onRequest(msg, peer, ctx, ctx.replies.room(this.#remoteHost));
         if (reply instanceof Promise) {
           pacer.spent(started);
           reply = await reply;
           started = performance.now();
         }
         if (this.#serverHost !== null) reply = reachableFrom(reply, this.#serverHost);
-        const sent = conn.sendFrame(fitReply(reply, conn.maxFrameBytes));
+        let frame = fitReply(reply, conn.maxFrameBytes);
+        if (frame.length > SMALL_REPLY_BYTES) frame = this.#hold(reply, frame);
+        // The next request is read only once this reply is written: one reply waits at most.
+        const sent = conn.sendFrame(frame);
         pacer.spent(started);
         await sent;
+        this.#release();
       }
     } catch (err) {
       if (this.#reason === "closed") {
@@ -157,6 +169,7 @@ export class Session {
         await conn.send(errorMessage(err.code, err.message)).catch(() => {});
       }
     } finally {
+      this.#release();
       conn.close();
       const peer = this.#peer;
       if (peer && this.#reason === "shutdown") {
@@ -169,6 +182,26 @@ export class Session {
       }
     }
     return this.#reason;
+  }
+
+  /**
+   * Counts a large reply in the server's reply budget, first cut (FOUND,
+   * truncated) to the room its address has left there.
+   */
+  #hold(reply: Message, frame: Uint8Array): Uint8Array {
+    const budget = this.#ctx.replies;
+    const room = budget.room(this.#remoteHost);
+    if (frame.length > room) frame = fitReply(reply, room - FRAME_HEADER_BYTES);
+    budget.take(this.#remoteHost, frame.length);
+    this.#held = frame.length;
+    return frame;
+  }
+
+  /** Gives back what #hold counted, once the reply is written (or failed). */
+  #release(): void {
+    if (this.#held === 0) return;
+    this.#ctx.replies.give(this.#remoteHost, this.#held);
+    this.#held = 0;
   }
 
   /** The peer's ID, once it said HELLO. */

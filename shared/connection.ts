@@ -9,6 +9,7 @@ import { withDeadline } from "./deadline.ts";
 import { ConnectionClosedError, ProtocolError, remoteError } from "./errors.ts";
 import { FRAME_HEADER_BYTES, FrameDecoder } from "./framing.ts";
 import { MAX_FRAME_BYTES, type Message, type MessageOf, type MessageType } from "./protocol.ts";
+import { WriteQueue } from "./write_queue.ts";
 
 /** The minimal byte stream a connection needs. */
 export interface ByteStream {
@@ -26,6 +27,12 @@ export interface ConnectionOptions {
    * reader that stopped reading cannot hold us forever). Default: no limit.
    */
   writeTimeoutMs?: number;
+  /**
+   * Bytes waiting to be sent (the write under way included) past which a new
+   * send closes the connection instead of waiting: a reader that stopped
+   * reading cannot make us hold more. Default: no limit.
+   */
+  maxQueuedBytes?: number;
 }
 
 /** Control reads start small (idle connections are many) and grow while data streams in. */
@@ -37,20 +44,15 @@ export class MessageConnection {
   readonly #stream: ByteStream;
   readonly #decoder: FrameDecoder;
   readonly #maxFrameBytes: number;
-  readonly #writeTimeoutMs: number | undefined;
+  readonly #writer: WriteQueue;
   #scratch = new Uint8Array(CONTROL_READ_MIN);
-  #writing: Promise<unknown> = Promise.resolve();
-  /** Writes started or waiting, so a write with none ahead of it can start at once. */
-  #queued = 0;
-  /** The bytes of the write started without a queue, until it completes. */
-  #inFlight: Uint8Array | null = null;
   #closed = false;
   #eof = false;
 
   constructor(stream: ByteStream, options: ConnectionOptions = {}) {
     this.#stream = stream;
     this.#maxFrameBytes = options.maxFrameBytes ?? MAX_FRAME_BYTES;
-    this.#writeTimeoutMs = options.writeTimeoutMs;
+    this.#writer = new WriteQueue(stream, this.#close, options);
     this.#decoder = new FrameDecoder(this.#maxFrameBytes);
   }
 
@@ -85,41 +87,26 @@ export class MessageConnection {
     return this.writeRaw(frame);
   }
 
-  /** Writes raw bytes (file data after a FILE header), in order with framed sends. */
+  /**
+   * Writes raw bytes (file data after a FILE header), in order with framed
+   * sends. Past `maxQueuedBytes` waiting, closes the connection and rejects.
+   */
   writeRaw(bytes: Uint8Array): Promise<void> {
-    let done: Promise<void>;
-    if (this.#queued++ > 0) {
-      // Behind other writes: runs when the one before it has settled, however that went.
-      const run = () => this.#writeAll(bytes);
-      done = this.#writing.then(run, run);
-    } else if (this.#closed) {
-      this.#queued--;
-      done = Promise.reject(new ConnectionClosedError("Connection is closed"));
-    } else {
-      // Nothing queued (the usual case): one write() with callbacks made once; the
-      // rest of a partial write goes through #writeAll.
-      this.#inFlight = bytes;
-      done = this.#write(bytes).then(this.#onWritten, this.#onWriteFailed);
-    }
-    this.#writing = done;
-    return done;
+    return this.#writer.write(bytes);
   }
 
-  readonly #onWritten = (n: number): Promise<void> | undefined => {
-    const bytes = this.#inFlight!;
-    this.#inFlight = null;
-    if (n >= bytes.length) {
-      this.#queued--;
-      return undefined;
-    }
-    return this.#writeAll(bytes.subarray(n)); // counts itself out of the queue when done
-  };
+  /** Bytes handed to send/writeRaw that the stream has not taken yet. */
+  get queuedBytes(): number {
+    return this.#writer.queuedBytes;
+  }
 
-  readonly #onWriteFailed = (err: unknown): never => {
-    this.#inFlight = null;
-    this.#queued--;
-    throw err;
-  };
+  /**
+   * For a watchdog calling it every so often: closes the connection when a
+   * write has made no progress for `stallMs` (see WriteQueue.closeIfStalled).
+   */
+  closeIfWriteStalled(now: number, stallMs: number): boolean {
+    return this.#writer.closeIfStalled(now, stallMs);
+  }
 
   /**
    * Receives the next message, or null when the other side closed cleanly
@@ -222,22 +209,11 @@ export class MessageConnection {
 
   readonly #close = () => this.close();
 
-  /** One write to the stream, within the write timeout when there is one. */
-  #write(bytes: Uint8Array): Promise<number> {
-    const write = this.#stream.write(bytes);
-    if (this.#writeTimeoutMs === undefined) return write;
-    return withDeadline(
-      write,
-      this.#writeTimeoutMs,
-      `The other side took nothing for ${this.#writeTimeoutMs} ms`,
-      this.#close,
-    );
-  }
-
   /** Closes the stream; pending reads end. Safe to call twice. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#writer.closed = true;
     try {
       this.#stream.close();
     } catch {
@@ -251,18 +227,6 @@ export class MessageConnection {
     if (n === this.#scratch.length && n < CONTROL_READ_MAX) this.#scratch = new Uint8Array(n * 2);
     else if (n < CONTROL_READ_MIN && this.#scratch.length > CONTROL_READ_MIN) {
       this.#scratch = new Uint8Array(CONTROL_READ_MIN);
-    }
-  }
-
-  async #writeAll(bytes: Uint8Array): Promise<void> {
-    try {
-      let off = 0;
-      while (off < bytes.length) {
-        if (this.#closed) throw new ConnectionClosedError("Connection is closed");
-        off += await this.#write(off === 0 ? bytes : bytes.subarray(off));
-      }
-    } finally {
-      this.#queued--;
     }
   }
 }

@@ -7,6 +7,7 @@ import { HostKeys } from "../../peer/host_key.ts";
 import { IndexClient } from "../../peer/index_client.ts";
 import type { IndexConnector } from "../../peer/index_connector.ts";
 import { IndexStore } from "../../server/index_store.ts";
+import { ReplyBudget } from "../../server/reply_budget.ts";
 import { DEFAULT_LIMITS } from "../../server/requests.ts";
 import { type LeaveReason, Session, type SessionContext } from "../../server/session.ts";
 import { encodeMessageFrame } from "../../shared/codec.ts";
@@ -46,6 +47,7 @@ function pipeIndex(options: { secret?: string; presented?: Uint8Array } = {}) {
     fingerprint: options.secret ? certFingerprint(SERVER_CERT) : undefined,
     log: () => {},
     checkHost: (host) => Promise.resolve(host),
+    replies: new ReplyBudget({ total: 64 << 20, perAddress: 8 << 20 }),
   };
   const sessions: Session[] = [];
   const ended: Promise<LeaveReason>[] = [];

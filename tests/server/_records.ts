@@ -6,6 +6,7 @@ import { chunkSizeFor } from "../../shared/chunks.ts";
 import { MessageConnection } from "../../shared/connection.ts";
 import type { FileRecord } from "../../shared/protocol.ts";
 import { IndexStore } from "../../server/index_store.ts";
+import { ReplyBudget } from "../../server/reply_budget.ts";
 import { DEFAULT_LIMITS, type SessionLimits } from "../../server/requests.ts";
 import { type LeaveReason, Session, type SessionContext } from "../../server/session.ts";
 import { pipePair } from "../_pipes.ts";
@@ -65,6 +66,7 @@ export function pipeSession(
     heartbeatSeconds: 10,
     checkHost: options.checkHost ?? (() => Promise.reject(new Error("no check in this test"))),
     log: (line) => log.push(line),
+    replies: new ReplyBudget({ total: 64 << 20, perAddress: 8 << 20 }),
   };
   const session = new Session(
     new MessageConnection(serverEnd),

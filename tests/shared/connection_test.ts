@@ -85,3 +85,54 @@ Deno.test("a message over the connection's frame limit is refused and nothing is
   sender.close();
   receiver.close();
 });
+
+/** A stream whose writes take `most` bytes each and then none, until `release()`. */
+function stallingStream(most: number) {
+  let taken = 0;
+  let release: () => void = () => {};
+  const released = new Promise<void>((r) => release = r);
+  const stream: ByteStream = {
+    read: () => new Promise(() => {}),
+    async write(p) {
+      if (taken >= most) await released;
+      const n = Math.min(p.length, Math.max(1, most - taken));
+      taken += n;
+      return n;
+    },
+    close: () => release(),
+  };
+  return { stream, taken: () => taken };
+}
+
+Deno.test("writes waiting past maxQueuedBytes close the connection instead of piling up", async () => {
+  const { stream } = stallingStream(10);
+  const conn = new MessageConnection(stream, { maxQueuedBytes: 100 });
+  const first = conn.writeRaw(new Uint8Array(60));
+  const second = conn.writeRaw(new Uint8Array(40)); // 100 waiting: still within the cap
+  for (let i = 0; i < 10 && conn.queuedBytes === 100; i++) await Promise.resolve();
+  equal(conn.closed, false);
+  equal(conn.queuedBytes, 90, "the first write took 10 bytes");
+  const third = conn.writeRaw(new Uint8Array(11)); // 101: past it
+  equal(conn.closed, true);
+  for (const w of [first, second, third]) await rejects(w, /not reading/);
+  equal(conn.queuedBytes, 0, "every byte is accounted for once the writes failed");
+});
+
+Deno.test("closeIfWriteStalled closes only after stallMs without progress, and only while a write waits", async () => {
+  const { stream, taken } = stallingStream(5);
+  const conn = new MessageConnection(stream);
+  equal(conn.closeIfWriteStalled(0, 100), false, "nothing to write");
+  equal(conn.closeIfWriteStalled(1_000, 100), false, "idle time is not a stall");
+  const write = conn.writeRaw(new Uint8Array(20));
+  await Promise.resolve();
+  equal(taken(), 5);
+  equal(conn.closeIfWriteStalled(1_050, 100), false, "a write that moved since the last look");
+  equal(conn.closeIfWriteStalled(1_100, 100), false, "50 ms without progress");
+  equal(conn.closeIfWriteStalled(1_150, 100), true, "100 ms without progress");
+  equal(conn.closed, true);
+  await rejects(
+    write,
+    (err: Error) => err.name === "TimeoutError" && /took nothing/.test(err.message),
+  );
+  equal(conn.queuedBytes, 0);
+});
