@@ -52,6 +52,7 @@ export class PartFile {
   #writing: Promise<unknown> = Promise.resolve();
   readonly #hash: InOrderHash;
   #saveTimer: ReturnType<typeof setTimeout> | undefined;
+  #saving: Promise<void> = Promise.resolve();
   #closed = false;
 
   private constructor(
@@ -220,14 +221,18 @@ export class PartFile {
     this.#hash.restart();
   }
 
-  /** Writes the state file now. */
-  async saveState(): Promise<void> {
-    await writePartState(this.statePath, {
-      target: this.target,
-      hashes: this.hashes,
-      done: this.#done,
-      written: this.#written,
-    });
+  /** Writes the state file now (after any write of it still under way). */
+  saveState(): Promise<void> {
+    const save = this.#saving.then(() =>
+      writePartState(this.statePath, {
+        target: this.target,
+        hashes: this.hashes,
+        done: this.#done,
+        written: this.#written,
+      })
+    );
+    this.#saving = save.catch(() => {});
+    return save;
   }
 
   /**
@@ -242,6 +247,7 @@ export class PartFile {
     clearTimeout(this.#saveTimer);
     this.#saveTimer = undefined;
     await this.#writing;
+    await this.#saving; // a save under way must not bring the state back after it is removed
     this.#file.close();
     if (how === "keep" && this.presentCount === 0) how = "discard";
     if (how === "keep") await this.saveState().catch(() => {});

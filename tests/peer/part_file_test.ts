@@ -106,6 +106,24 @@ Deno.test("a .part another user owns, or others may write, is left alone; so is 
   }
 });
 
+Deno.test("a finished download leaves no state file, even with a save of it under way", async () => {
+  await using dir = await tempDir();
+  for (let round = 0; round < 30; round++) {
+    const part = await PartFile.open(dir.path, `f${round}.bin`, TARGET);
+    for (const i of [0, 1, 2]) await part.writeChunk(i, chunk(i), true);
+    // Saves under way as the end comes (the periodic one, and the one after a chunk list).
+    const saving = [0, 1, 2, 3].map(() => part.saveState().catch(() => {}));
+    await new Promise((r) => setTimeout(r, round % 3)); // the end comes at various points
+    await part.close("done");
+    await Promise.all(saving);
+    const left = [...Deno.readDirSync(dir.path)].map((e) => e.name).filter((n) =>
+      n.includes(".json")
+    );
+    assert.deepEqual(left, [], `round ${round}`);
+    await Deno.remove(part.partPath);
+  }
+});
+
 Deno.test("a link planted at the state's temp file is removed, not written through", async () => {
   await using dir = await tempDir({ "victim.txt": "keep me" });
   const victim = join(dir.path, "victim.txt");
