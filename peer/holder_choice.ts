@@ -18,8 +18,11 @@ const NAMED_FAILURES = 8;
 /**
  * The holders of `file` to try, best first: those the index confirmed
  * answering before the others (`unproven`), complete holders before those
- * still downloading it, fastest (by the index's heartbeat round trip) first
- * within each. With `peerId`, that holder only. Throws when there is none.
+ * still downloading it. Within each, the fastest (by the index's heartbeat
+ * round trip) and the longest-held (the index lists those first) take turns:
+ * a ping is easy to fake, and newcomers that answer fast but serve nothing
+ * must not crowd out the holders that were there before them. With
+ * `peerId`, that holder only. Throws when there is none.
  */
 export function candidatesOf(file: SearchResult, peerId?: number): Holder[] {
   const holders = peerId === undefined ? file.peers : file.peers.filter((p) => p.id === peerId);
@@ -30,8 +33,21 @@ export function candidatesOf(file: SearchResult, peerId?: number): Holder[] {
         : `Peer ${peerId} does not hold ${file.name}`,
     );
   }
-  const rank = (h: Holder) => (h.unproven ? 2e9 : 0) + (h.partial ? 1e9 : 0) + (h.rttMs ?? 1e8);
-  return [...holders].sort((a, b) => rank(a) - rank(b)).slice(0, MAX_CANDIDATES);
+  const kind = (h: Holder) => (h.unproven ? 2 : 0) + (h.partial ? 1 : 0);
+  const out: Holder[] = [];
+  for (let k = 0; k < 4; k++) {
+    const listed = holders.filter((h) => kind(h) === k); // the index's order: longest-held first
+    const fastest = [...listed].sort((a, b) => (a.rttMs ?? 1e8) - (b.rttMs ?? 1e8));
+    const seen = new Set<Holder>();
+    for (let i = 0; seen.size < listed.length; i++) {
+      for (const h of [fastest[i], listed[i]]) {
+        if (!h || seen.has(h)) continue;
+        seen.add(h);
+        out.push(h);
+      }
+    }
+  }
+  return out.slice(0, MAX_CANDIDATES);
 }
 
 /**

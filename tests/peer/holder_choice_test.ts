@@ -49,6 +49,15 @@ Deno.test("every listed holder is a candidate: confirmed before unproven, comple
   assert.equal(candidatesOf(result(many)).length, 100, "at most 100 from a list too long");
 });
 
+Deno.test("newcomers with a faster ping do not crowd out the longest-held holder", () => {
+  // The index lists the longest-held first; 30 later registrants answer its pings at once.
+  const honest = holder(1, { rttMs: 5 });
+  const fast = Array.from({ length: 30 }, (_, i) => holder(100 + i, { rttMs: 0 }));
+  const order = candidatesOf(result([honest, ...fast]));
+  assert.ok(order.slice(0, 2).includes(honest), order.slice(0, 8).map((h) => h.id).join(","));
+  assert.equal(order.length, 31);
+});
+
 Deno.test("after the chunk list: its sender first, then the others less those that failed", () => {
   const [a, b, c, d] = [1, 2, 3, 4].map((id) => holder(id));
   assert.deepEqual(afterChunkList([a, b, c, d], c, new Set([a])), [c, b, d]);
