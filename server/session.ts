@@ -12,7 +12,8 @@ import { acceptHello } from "../shared/handshake.ts";
 import type { Message } from "../shared/protocol.ts";
 import { plural } from "../shared/text.ts";
 import type { HostCheck } from "./host_check.ts";
-import { isLoopback, reachableFrom, unusableHost } from "./host_check.ts";
+import { isLoopback, reachableFrom } from "./host_check.ts";
+import { hostToGiveOut } from "./host_to_give_out.ts";
 import type { PeerEntry } from "./peer_entry.ts";
 import { type ReplyBudget, SMALL_REPLY_BYTES } from "./reply_budget.ts";
 import { fitReply, onRequest, type RequestContext } from "./requests.ts";
@@ -97,12 +98,15 @@ export class Session {
       const address = this.#remoteHost;
       // On a private network the certificate was bound by the proofs: downloaders pin it.
       const cert = ctx.secret && hello.port > 0 ? hello.cert : undefined;
-      const { host, proven } = await this.#hostToGiveOut(
-        hello.host,
-        hello.port,
+      const { host, proven } = await hostToGiveOut({
+        seen: this.#remoteHost,
+        claimed: hello.host,
+        port: hello.port,
         cert,
-        hello.hostKey,
-      );
+        key: hello.hostKey,
+        check: ctx.checkHost,
+        log: ctx.log,
+      });
       const id = await ctx.network?.newPeerId();
       const peer = this.#peer = ctx.store.addPeer({
         id,
@@ -247,69 +251,9 @@ export class Session {
     this.#conn.writeRaw(ping).catch(this.#closeConn);
   }
 
-  /**
-   * The address downloaders get for this peer: the one it connected from,
-   * unless HELLO names another that they could use and where the peer's own
-   * file server answers (ctx.checkHost: with its certificate on a private
-   * network, with a proof of its hostKey on an open one). Every refusal is
-   * logged. `proven`: the peer's own file server answered at the address
-   * given out (checked there when no other host was proven); a peer whose
-   * did not is listed after those whose did (content_index.ts).
-   */
-  async #hostToGiveOut(
-    claimed: string | undefined,
-    port: number,
-    cert: string | undefined,
-    key: string | undefined,
-  ): Promise<{ host: string; proven: boolean }> {
-    const seen = this.#remoteHost;
-    if (port === 0) return { host: seen, proven: false };
-    const certDer = cert === undefined ? undefined : Uint8Array.fromBase64(cert);
-    const refuse = async (why: string) => {
-      this.#ctx.log(
-        `! a peer at ${seen} named host ${shown(claimed!)} in HELLO, but ${why}; ${seen} is used`,
-      );
-      return await this.#answersAt(seen, port, certDer, key);
-    };
-    if (!claimed || claimed === seen) return await this.#answersAt(seen, port, certDer, key);
-    if (!/^[\w.:-]{1,255}$/.test(claimed)) return refuse("that is not a host name or address");
-    const unusable = unusableHost(claimed, seen);
-    if (unusable) return refuse(unusable);
-    let reached: string;
-    try {
-      reached = await this.#ctx.checkHost(claimed, port, certDer, key);
-    } catch (err) {
-      return refuse(`its own file server was not found there (${(err as Error).message})`);
-    }
-    const unusableReached = unusableHost(reached, seen);
-    return unusableReached
-      ? refuse(`it leads to ${reached}: ${unusableReached}`)
-      : { host: claimed, proven: true };
-  }
-
-  /** `seen`, and whether the peer's own file server answers there (ctx.checkHost). */
-  async #answersAt(
-    seen: string,
-    port: number,
-    cert: Uint8Array | undefined,
-    key: string | undefined,
-  ): Promise<{ host: string; proven: boolean }> {
-    try {
-      await this.#ctx.checkHost(seen, port, cert, key);
-      return { host: seen, proven: true };
-    } catch {
-      return { host: seen, proven: false };
-    }
-  }
-
   #census(): string {
     return `${plural(this.#ctx.store.sharingPeerCount, "peer")} on the network`;
   }
-}
-
-/** A host from the network, cut and made printable for the console. */
-function shown(host: string): string {
-  return JSON.stringify(host.slice(0, 80));
 }
 
 function describe(peer: PeerEntry): string {
