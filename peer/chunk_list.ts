@@ -12,7 +12,7 @@
 import { chunkListMatches, chunkSizeFor } from "../shared/chunks.ts";
 import { SwapmeetError } from "../shared/errors.ts";
 import type { Holder, SearchResult } from "../shared/protocol.ts";
-import { holderFailures } from "./holder_choice.ts";
+import { holderFailure, holderFailures } from "./holder_choice.ts";
 import type { HolderConnector } from "./holder_connector.ts";
 
 /** Options for fetchChunkList. */
@@ -112,7 +112,7 @@ export function fetchChunkList(
         (err) => {
           if (outcome) return;
           failed.add(h);
-          failures.push(`peer ${h.id} (${h.host}:${h.port}): ${(err as Error).message}`);
+          failures.push(holderFailure(h, (err as Error).message));
         },
       ).finally(() => {
         attempts.delete(attempt);

@@ -8,6 +8,7 @@
  */
 import { SwapmeetError } from "../shared/errors.ts";
 import type { Holder, SearchResult } from "../shared/protocol.ts";
+import { plural } from "../shared/text.ts";
 
 /** Holders of one result a download tries, at most (an index lists at most 100). */
 export const MAX_CANDIDATES = 100;
@@ -62,9 +63,14 @@ export function afterChunkList(
   return [from, ...candidates.filter((h) => h !== from && !failed.has(h))];
 }
 
+/** One holder's failure reason, as holderFailures lists it: "peer 3 (10.0.0.3:4000): why". */
+export function holderFailure(h: Holder, why: string): string {
+  return `peer ${h.id} (${h.host}:${h.port}): ${why}`;
+}
+
 /** Holders' failure reasons as one line: the first few, then how many more. */
 export function holderFailures(reasons: readonly string[]): string {
   const named = reasons.slice(0, NAMED_FAILURES).join("; ");
   const more = reasons.length - NAMED_FAILURES;
-  return more > 0 ? `${named}; and ${more} other holder${more === 1 ? "" : "s"} failed` : named;
+  return more > 0 ? `${named}; and ${plural(more, "other holder")} failed` : named;
 }

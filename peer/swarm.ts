@@ -14,7 +14,7 @@ import { LocalWriteError, SwapmeetError } from "../shared/errors.ts";
 import { osErrorText, plural } from "../shared/text.ts";
 import type { Holder } from "../shared/protocol.ts";
 import { ChunkScheduler, type SchedulerOptions } from "./chunk_scheduler.ts";
-import { holderFailures } from "./holder_choice.ts";
+import { holderFailure, holderFailures } from "./holder_choice.ts";
 import type { HolderConnector } from "./holder_connector.ts";
 import { fetchFromHolder, type WorkerContext } from "./holder_worker.ts";
 import type { PartFile } from "./part_file.ts";
@@ -172,7 +172,7 @@ export async function fetchChunks(
         if (abort.signal.aborted) return;
         const replaced = stopper.signal.aborted; // by the stall: noted once for all of them
         const reason = ((replaced ? stopper.signal.reason : err) as Error).message;
-        failures.push(`peer ${holder.id} (${holder.host}:${holder.port}): ${reason}`);
+        failures.push(holderFailure(holder, reason));
         if (!replaced) options.onDrop?.(holder, reason);
       }).finally(() => {
         running.delete(key);
