@@ -26,6 +26,8 @@ export function isFile(info: Deno.FileInfo, id: FileId | undefined): boolean {
 /** This process's user ID; null where it cannot be known (no --allow-sys=uid, or Windows). */
 const MY_UID: number | null = (() => {
   try {
+    // Asked only when granted: never a permission prompt at start-up.
+    if (Deno.permissions.querySync({ name: "sys", kind: "uid" }).state !== "granted") return null;
     return Deno.uid();
   } catch {
     return null;
